@@ -1,0 +1,9 @@
+//! The public catalog: courses, lessons and categories, read-only and the same for everyone.
+
+pub mod categories;
+pub mod courses;
+pub mod cursor;
+pub mod lessons;
+pub mod money;
+
+pub use money::Money;

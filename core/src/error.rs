@@ -1,0 +1,144 @@
+//! The one list of error codes the API answers with, each with its HTTP status.
+//!
+//! Every failure a client can see is an [`ApiError`]; [`ApiError::status`] and [`ApiError::code`] are the only
+//! mapping from failure to wire. Internal causes (SQL text, origin messages) are never put in a response: they
+//! are kept in [`ApiError::Internal`]-style variants for logs only.
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+/// A failure the API reports to its caller in the error envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 400 `VALIDATION_ERROR`: a query parameter, path segment or body field is invalid; `field` names it.
+    Validation {
+        /// The offending field, as the client spelled it (e.g. `limit`).
+        field: String,
+        /// What is wrong with it, for a human.
+        reason: String,
+    },
+    /// 404 `NOT_FOUND`: no route, or no such resource.
+    NotFound {
+        /// What was looked for (`route`, `course`, `lesson`).
+        resource: &'static str,
+    },
+    /// 405 `METHOD_NOT_ALLOWED`: the path exists but not with this method; `allow` lists the methods it has.
+    MethodNotAllowed {
+        /// The methods the path accepts, for the `Allow` header.
+        allow: &'static [&'static str],
+    },
+    /// 502 `ORIGIN_ERROR`: the origin answered something the edge cannot use.
+    OriginError {
+        /// Why, for logs only; never sent.
+        internal: String,
+    },
+    /// 503 `ORIGIN_UNAVAILABLE`: the origin is resuming, throttled or down; retry after `retry_after` seconds.
+    OriginUnavailable {
+        /// Seconds the client should wait, sent as `Retry-After`.
+        retry_after: u32,
+        /// Why, for logs only; never sent.
+        internal: String,
+    },
+    /// 504 `ORIGIN_TIMEOUT`: the origin did not finish in time.
+    OriginTimeout {
+        /// Why, for logs only; never sent.
+        internal: String,
+    },
+    /// 500 `INTERNAL_ERROR`: a bug or a misconfiguration of this deployment.
+    Internal {
+        /// Why, for logs only; never sent.
+        internal: String,
+    },
+}
+
+impl ApiError {
+    /// A validation error on `field`.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ApiError::Validation { field: field.into(), reason: reason.into() }
+    }
+
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::OriginError { .. } => StatusCode::BAD_GATEWAY,
+            ApiError::OriginUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::OriginTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, machine-readable code in `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation { .. } => "VALIDATION_ERROR",
+            ApiError::NotFound { .. } => "NOT_FOUND",
+            ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            ApiError::OriginError { .. } => "ORIGIN_ERROR",
+            ApiError::OriginUnavailable { .. } => "ORIGIN_UNAVAILABLE",
+            ApiError::OriginTimeout { .. } => "ORIGIN_TIMEOUT",
+            ApiError::Internal { .. } => "INTERNAL_ERROR",
+        }
+    }
+
+    /// The human-readable `error.message`.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Validation { field, reason } => format!("invalid {field}: {reason}"),
+            ApiError::NotFound { resource: "route" } => "no such route".to_owned(),
+            ApiError::NotFound { resource } => format!("{resource} not found"),
+            ApiError::MethodNotAllowed { .. } => "method not allowed on this path".to_owned(),
+            ApiError::OriginError { .. } => "the origin returned an unusable answer".to_owned(),
+            ApiError::OriginUnavailable { .. } => "the origin is temporarily unavailable; retry later".to_owned(),
+            ApiError::OriginTimeout { .. } => "the origin did not answer in time".to_owned(),
+            ApiError::Internal { .. } => "internal error".to_owned(),
+        }
+    }
+
+    /// The `error.details` object: safe, structured facts about the failure.
+    pub fn details(&self) -> Map<String, Value> {
+        let mut details = Map::new();
+        match self {
+            ApiError::Validation { field, reason } => {
+                details.insert("field".into(), Value::from(field.as_str()));
+                details.insert("reason".into(), Value::from(reason.as_str()));
+            }
+            ApiError::NotFound { resource } => {
+                details.insert("resource".into(), Value::from(*resource));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                details.insert("allow".into(), Value::from(allow.to_vec()));
+            }
+            ApiError::OriginUnavailable { retry_after, .. } => {
+                details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
+            }
+            ApiError::OriginError { .. } | ApiError::OriginTimeout { .. } | ApiError::Internal { .. } => {}
+        }
+        details
+    }
+
+    /// The internal cause, for logs; `None` when the public message says it all.
+    pub fn internal(&self) -> Option<&str> {
+        match self {
+            ApiError::OriginError { internal }
+            | ApiError::OriginUnavailable { internal, .. }
+            | ApiError::OriginTimeout { internal }
+            | ApiError::Internal { internal } => Some(internal),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())?;
+        if let Some(internal) = self.internal() {
+            write!(f, " ({internal})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}

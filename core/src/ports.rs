@@ -1,0 +1,39 @@
+//! The ports: the only ways the core reaches the world. Each edge shell implements them with its runtime
+//! (Workers `Fetch` and `Date`, Spin's outbound HTTP, …); the core's tests implement them in memory.
+//!
+//! None of them requires `Send`: Workers futures are single-threaded and not `Send`.
+
+use crate::db::{DbError, ResultSet, Statement};
+
+/// Wall-clock time. The core never reads the system clock (on `wasm32-unknown-unknown` that panics).
+pub trait Clock {
+    /// Milliseconds since the Unix epoch, UTC.
+    fn now_millis(&self) -> u64;
+}
+
+/// The origin database: one SQL statement with typed named parameters, one result set.
+pub trait Database {
+    /// Runs `statement` outside any transaction and returns its rows.
+    async fn execute(&self, statement: &Statement) -> Result<ResultSet, DbError>;
+}
+
+/// Outbound HTTP, as the runtime provides it. Adapters (Data API, Step Functions, JWKS) speak through it.
+pub trait HttpClient {
+    /// Sends `request` and returns the whole response, or why no response arrived.
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError>;
+}
+
+/// Why an outbound request produced no HTTP response at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What the runtime said, for logs.
+    pub message: String,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "transport error: {}", self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Start or stop a private PostgreSQL for the local stack.
+#   scripts/pg.sh start DATA_DIR PORT   initdb on first use, start on 127.0.0.1:PORT, create database "momentum"
+#   scripts/pg.sh stop  DATA_DIR        fast shutdown (no-op when not running)
+# Auth is `trust`, bound to loopback only: this database is a throwaway under the repo, never a shared server.
+set -euo pipefail
+
+find_bin() {
+  local name=$1
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return; fi
+  local candidate
+  for candidate in /usr/lib/postgresql/*/bin/"$name"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return; }
+  done
+  echo "pg.sh: $name not found (install PostgreSQL 15: apt-get install postgresql)" >&2
+  exit 1
+}
+
+# PostgreSQL refuses to run as root; when we are root, run it as the `postgres` system user.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+cmd=${1:?usage: pg.sh start|stop DATA_DIR [PORT]}
+data=${2:?data dir}
+mkdir -p "$data"
+data=$(cd "$data" && pwd)
+
+case "$cmd" in
+  start)
+    port=${3:?port}
+    initdb=$(find_bin initdb); pg_ctl=$(find_bin pg_ctl)
+    if [ "$(id -u)" = 0 ]; then chown postgres "$data"; chmod 700 "$data"; fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+      as_pg "$initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$data.initdb.log" 2>&1 \
+        || { cat "$data.initdb.log" >&2; exit 1; }
+    fi
+    if as_pg "$pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      echo "postgres already running in $data"
+    else
+      as_pg "$pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c timezone=UTC" start >/dev/null
+    fi
+    psql_bin=$(find_bin psql)
+    if ! "$psql_bin" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='momentum'" postgres | grep -q 1; then
+      "$psql_bin" -h 127.0.0.1 -p "$port" -U postgres -qc "create database momentum" postgres
+    fi
+    echo "postgres://postgres@127.0.0.1:$port/momentum"
+    ;;
+  stop)
+    pg_ctl=$(find_bin pg_ctl)
+    if [ -f "$data/postmaster.pid" ]; then
+      as_pg "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    ;;
+  *) echo "usage: pg.sh start|stop DATA_DIR [PORT]" >&2; exit 2 ;;
+esac
