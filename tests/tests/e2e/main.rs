@@ -1,0 +1,20 @@
+//! The end-to-end contract suite: requests against a running edge (`MOMENTUM_BASE_URL`), whatever runtime
+//! serves it. Every case checks status, headers and body. Run through `scripts/test.sh`.
+
+mod catalog;
+mod errors;
+mod pagination;
+
+/// Seed ids (migrations/seed/0001_demo_catalog.sql).
+pub mod seed {
+    /// "Leadership Fundamentals": the product document's example course.
+    pub const LEADERSHIP_FUNDAMENTALS: &str = "20000000-0000-4000-8000-000000000001";
+    /// A draft course: never in the catalog.
+    pub const DRAFT_COURSE: &str = "20000000-0000-4000-8000-000000000016";
+    /// The archived course: never in the catalog.
+    pub const ARCHIVED_COURSE: &str = "20000000-0000-4000-8000-000000000019";
+    /// Published courses in the seed.
+    pub const PUBLISHED_COURSES: usize = 15;
+    /// Published leadership courses in the seed.
+    pub const LEADERSHIP_COURSES: usize = 5;
+}
