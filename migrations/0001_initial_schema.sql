@@ -5,7 +5,7 @@
 CREATE TABLE users (
     id           uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     cognito_sub  text        NOT NULL UNIQUE,
-    email        text        NOT NULL,
+    email        text,          -- Access tokens carry no email; filled from an ID token or the profile.
     name         text,
     role         text        NOT NULL DEFAULT 'free' CHECK (role IN ('admin', 'premium', 'free')),
     timezone     text        NOT NULL DEFAULT 'UTC',
