@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): prints the worker's size, wrangler-dev start time, and throughput of catalog routes
-# against the trivial /health route of the same worker in the same run. Absolute numbers on a shared 2-core
-# machine are noisy: read the ratios.
-#   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, routes alternating.
+# Benchmark (not a test): the same routes on both edges, side by side — the Workers edge (wrangler dev) and the
+# Spin edge (wasmtime serve), in front of the same local origin: wasm/component size, start time, and req/s,
+# p50 and p99 per route, with each route's throughput ÷ the trivial /health route of the same edge in the same
+# round. Absolute numbers on a shared 2-core machine are noisy (wrk runs on the same cores): read the ratios.
+#   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, one edge at a time,
+#   alternating edges route by route.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$ROOT/scripts/stack.sh"
@@ -16,19 +18,27 @@ if ! command -v wrk >/dev/null; then
 fi
 log "building the worker (release wasm)"
 "$ROOT/scripts/build-worker.sh" >"$ROOT/target/worker-build.log" 2>&1 || die "worker build failed (target/worker-build.log)"
+log "building the Spin component and its dev composition"
+"$ROOT/scripts/build-spin.sh" >"$ROOT/target/spin-build.log" 2>&1 || die "Spin build failed (target/spin-build.log)"
 
 STATE=$ROOT/.local/bench
 rm -rf "$STATE"
-PG_PORT=54359 ORIGIN_PORT=4200 EDGE_PORT=8807
+PG_PORT=54359 ORIGIN_PORT=4200
+declare -A port=([workers]=8807 [spin]=8809)
 trap 'trap - EXIT INT TERM; stack_down' EXIT INT TERM
-stack_up
+origin_up
+workers_up "${port[workers]}"
+spin_up "${port[spin]}"
 
-wasm=edge/workers/build/index_bg.wasm js=edge/workers/build/index.js
 kib() { awk -v b="$1" 'BEGIN { printf "%.0f KiB", b / 1024 }'; }
+size() { echo "$(kib "$(stat -c %s "$1")") raw, $(kib "$(gzip -9c "$1" | wc -c)") gzip"; }
+worker_wasm=edge/workers/build/index_bg.wasm worker_js=edge/workers/build/index.js
 echo
 echo "## Momentum Edge bench ($(date -u +%F), $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $ROUNDS rounds)"
-echo "wasm: $(kib "$(stat -c %s $wasm)") raw, $(kib "$(gzip -9c $wasm | wc -c)") gzip;  JS glue: $(kib "$(stat -c %s $js)")"
-echo "wrangler dev start → first 200: ${EDGE_READY_SECONDS}s"
+printf '%-22s %-40s %s\n' "" "Workers (wrangler dev)" "Spin (wasmtime serve)"
+printf '%-22s %-40s %s\n' "wasm" "$(size $worker_wasm) + JS $(kib "$(stat -c %s $worker_js)")" "$(size "$SPIN_COMPONENT")"
+printf '%-22s %-40s %s\n' "served artifact" "the wasm and JS above" "$(size "$SPIN_DEV_COMPONENT") (with the dev variables provider)"
+printf '%-22s %-40s %s\n' "start to first 200" "${WORKERS_READY_SECONDS}s" "${SPIN_READY_SECONDS}s"
 echo
 
 routes=(
@@ -37,24 +47,34 @@ routes=(
   "/courses/20000000-0000-4000-8000-000000000001"
   "/categories"
 )
+runtimes=(workers spin)
 declare -A rps p50 p99
-run() { # route round
-  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$EDGE_PORT$1")
-  rps[$1,$2]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-  p50[$1,$2]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
-  p99[$1,$2]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+run() { # runtime route round
+  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:${port[$1]}$2")
+  rps[$1,$2,$3]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p50[$1,$2,$3]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99[$1,$2,$3]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   # Every request must have been a 2xx, or the figure means nothing.
-  ! grep -q "Non-2xx" <<<"$out" || die "$1 answered non-2xx under load: $out"
+  ! grep -q "Non-2xx" <<<"$out" || die "$1 $2 answered non-2xx under load: $out"
 }
-for route in "${routes[@]}"; do curl -fsS -o /dev/null "http://127.0.0.1:$EDGE_PORT$route"; done
-for ((round = 1; round <= ROUNDS; round++)); do
-  for route in "${routes[@]}"; do run "$route" "$round"; done
+for runtime in "${runtimes[@]}"; do
+  for route in "${routes[@]}"; do curl -fsS -o /dev/null "http://127.0.0.1:${port[$runtime]}$route"; done
 done
-
-printf '%-48s %6s %10s %9s %9s %s\n' route round "req/s" p50 p99 "÷ /health"
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
-    ratio=$(awk -v a="${rps[$route,$round]}" -v b="${rps[/health,$round]}" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-48s %6s %10s %9s %9s %s\n' "$route" "$round" "${rps[$route,$round]}" "${p50[$route,$round]}" "${p99[$route,$round]}" "$ratio"
+    for runtime in "${runtimes[@]}"; do run "$runtime" "$route" "$round"; done
+  done
+done
+
+printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' "" "" "Workers" "" "" "" "Spin" "" "" ""
+printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' route round "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health"
+for ((round = 1; round <= ROUNDS; round++)); do
+  for route in "${routes[@]}"; do
+    line=$(printf '%-46s %5s' "$route" "$round")
+    for runtime in "${runtimes[@]}"; do
+      ratio=$(awk -v a="${rps[$runtime,$route,$round]}" -v b="${rps[$runtime,/health,$round]}" 'BEGIN { printf "%.2f", a / b }')
+      line+=$(printf ' | %9s %8s %8s %7s' "${rps[$runtime,$route,$round]}" "${p50[$runtime,$route,$round]}" "${p99[$runtime,$route,$round]}" "$ratio")
+    done
+    echo "$line"
   done
 done

@@ -1,13 +1,28 @@
 # The local stack, as functions (sourced by dev.sh, test.sh and bench.sh):
-# PostgreSQL in a private data dir → local-origin (Data API over it) → wrangler dev (workerd) serving the
-# release wasm. Every process runs in its own process group so stack_down leaves nothing behind.
+# PostgreSQL in a private data dir → local-origin (Data API over it) → one or both edges in front of that one
+# origin: wrangler dev (workerd) serving the release worker, and wasmtime serve serving the Spin component (its
+# dev composition, see scripts/build-spin.sh). Every process runs in its own process group so stack_down leaves
+# nothing behind.
 #
-# Inputs (set before calling stack_up): STATE (a git-ignored dir for data and logs), PG_PORT, ORIGIN_PORT,
-# EDGE_PORT, and optionally ORIGIN_FLAGS (extra local-origin flags, e.g. --test-controls).
+# Inputs (set before calling): STATE (a git-ignored dir for data and logs), PG_PORT, ORIGIN_PORT, optionally
+# ORIGIN_FLAGS (extra local-origin flags, e.g. --test-controls); EDGE_PORT and EDGE_RUNTIME for stack_up.
+#   stack_up          origin_up, then the edge EDGE_RUNTIME names (workers, the default, or spin) on EDGE_PORT
+#   origin_up         PostgreSQL and the local origin
+#   workers_up PORT   wrangler dev     (sets WORKERS_READY_SECONDS: launch → first 200)
+#   spin_up PORT      wasmtime serve   (sets SPIN_READY_SECONDS)
 
 STACK_PIDS=()
 
 stack_up() {
+  origin_up
+  case ${EDGE_RUNTIME:-workers} in
+    workers) workers_up "$EDGE_PORT" ;;
+    spin) spin_up "$EDGE_PORT" ;;
+    *) die "EDGE_RUNTIME must be workers or spin, not '$EDGE_RUNTIME'" ;;
+  esac
+}
+
+origin_up() {
   mkdir -p "$STATE"
   log "PostgreSQL on 127.0.0.1:$PG_PORT (data in ${STATE#$ROOT/}/pg)"
   DATABASE_URL=$("$ROOT/scripts/pg.sh" start "$STATE/pg" "$PG_PORT" | tail -n1)
@@ -19,20 +34,83 @@ stack_up() {
     --migrations-dir "$ROOT/migrations" --seed ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
+}
 
-  log "wrangler dev on 127.0.0.1:$EDGE_PORT"
+workers_up() {
+  local port=$1
+  log "wrangler dev (Workers) on 127.0.0.1:$port"
   [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
   cd "$ROOT"
   local started=$EPOCHREALTIME
-  CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$EDGE_PORT" \
-    --inspector-port $((EDGE_PORT + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
+  CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+    --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
     --persist-to "$STATE/wrangler" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
     >"$STATE/wrangler.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   # "Ready on" is printed before the worker answers: poll a route until it does.
-  wait_http "http://127.0.0.1:$EDGE_PORT/health" 90 $! || { tail -n 30 "$STATE/wrangler.log" >&2; die "wrangler dev did not start"; }
-  # Seconds from launching wrangler to the first 200 (reported by scripts/bench.sh).
-  EDGE_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+  wait_http "http://127.0.0.1:$port/health" 90 $! || { tail -n 30 "$STATE/wrangler.log" >&2; die "wrangler dev did not start"; }
+  WORKERS_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# The Spin edge without Spin: `wasmtime serve` runs the dev composition (the unchanged Spin component plus the
+# variables provider), with the variables spin.toml declares as SPIN_VARIABLE_* in the guest's environment.
+spin_up() {
+  local port=$1
+  log "wasmtime serve (Spin component) on 127.0.0.1:$port"
+  local variables assignment assignments=() env_flags=()
+  variables=$(spin_variables "http://127.0.0.1:$ORIGIN_PORT") || die "the Spin edge cannot start (see above)"
+  while IFS= read -r assignment; do
+    assignments+=("$assignment")
+    # --env NAME passes the value from wasmtime's own environment: secrets stay off its command line.
+    env_flags+=(--env "${assignment%%=*}")
+  done <<<"$variables"
+  cd "$ROOT"
+  local started=$EPOCHREALTIME
+  setsid env "${assignments[@]}" "$WASMTIME_BIN" serve -Scli --addr "127.0.0.1:$port" "${env_flags[@]}" \
+    "$SPIN_DEV_COMPONENT" >"$STATE/spin.log" 2>&1 </dev/null &
+  STACK_PIDS+=($!)
+  wait_http "http://127.0.0.1:$port/health" 60 $! || { tail -n 30 "$STATE/spin.log" >&2; die "wasmtime serve did not start"; }
+  SPIN_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# spin_variables ENDPOINT: prints NAME=VALUE for every variable spin.toml declares, as `spin up` would resolve
+# them: the caller's SPIN_VARIABLE_* first, then spin.dev.env, then the manifest's default. data_api_endpoint is
+# always the local origin (as wrangler dev gets --var DATA_API_ENDPOINT). A required variable left without a
+# value fails here, with its name, as it fails `spin up`.
+spin_variables() {
+  python3 - "$ROOT/spin.toml" "$ROOT/spin.dev.env" "$1" <<'PY'
+import os, sys, tomllib
+
+manifest, dev_env, endpoint = sys.argv[1:]
+with open(manifest, "rb") as f:
+    declared = tomllib.load(f).get("variables", {})
+dev = {}
+with open(dev_env) as f:
+    for line in f:
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            dev[key] = value
+missing = []
+for name, spec in declared.items():
+    key = "SPIN_VARIABLE_" + name.upper()
+    if name == "data_api_endpoint":
+        value = endpoint
+    elif key in os.environ:
+        value = os.environ[key]
+    elif key in dev:
+        value = dev[key]
+    elif "default" in spec:
+        value = spec["default"]
+    else:
+        missing.append(f"{name} (set {key})")
+        continue
+    if "\n" in value:
+        sys.exit(f"{key}: a variable value cannot span lines")
+    print(f"{key}={value}")
+if missing:
+    sys.exit("spin.toml requires variables that have no value: " + ", ".join(missing))
+PY
 }
 
 stack_down() {
