@@ -3,6 +3,10 @@
 //! `scripts/test.sh` starts the stack and sets them.
 
 use serde_json::Value;
+use tokio::sync::{RwLock, RwLockWriteGuard};
+
+/// Requests to the edge share the local origin; injected faults need it alone (see [`OriginFaults`]).
+static ORIGIN: RwLock<()> = RwLock::const_new(());
 
 /// The base URL of the edge under test (`MOMENTUM_BASE_URL`, e.g. `http://127.0.0.1:8797`).
 pub fn base_url() -> String {
@@ -12,6 +16,28 @@ pub fn base_url() -> String {
 /// The base URL of the local origin (`MOMENTUM_ORIGIN_URL`), started with `--test-controls`.
 pub fn origin_url() -> String {
     required("MOMENTUM_ORIGIN_URL")
+}
+
+/// The runtime serving [`base_url`] (`MOMENTUM_RUNTIME`: `workers` or `spin`).
+///
+/// The contract is one: a case asks for the runtime only where the runtimes truly differ (the scope of a cache,
+/// the reach of a rate-limit counter), says why, and checks each runtime's behaviour, so that running the suite
+/// against both edges tests both behaviours. Never to skip a case on one runtime.
+pub fn runtime() -> Runtime {
+    match required("MOMENTUM_RUNTIME").as_str() {
+        "workers" => Runtime::Workers,
+        "spin" => Runtime::Spin,
+        other => panic!("MOMENTUM_RUNTIME must be workers or spin, not {other:?}"),
+    }
+}
+
+/// An edge runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Cloudflare Workers (`wrangler dev` locally).
+    Workers,
+    /// Fermyon Spin (`wasmtime serve` with the dev composition locally, `spin up` elsewhere).
+    Spin,
 }
 
 fn required(name: &str) -> String {
@@ -58,8 +84,13 @@ impl Reply {
     }
 }
 
-/// Sends `method` to `url` with optional headers and body.
+/// Sends `method` to `url` with optional headers and body (never while a test holds [`OriginFaults`]).
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    let _shared = ORIGIN.read().await;
+    send_now(method, url, headers, body).await
+}
+
+async fn send_now(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
     let client = reqwest::Client::new();
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut request = client.request(method, url);
@@ -82,19 +113,94 @@ pub async fn get(path: &str) -> Reply {
     send("GET", &format!("{}{path}", base_url()), &[], None).await
 }
 
+/// `GET {target}` on the edge at `base` with the request target sent byte for byte, as no URL-parsing client
+/// sends it (dot segments, backslashes, characters URLs forbid). The body is read to its `Content-Length`, or to
+/// the end of the connection (HTTP/1.0, `Connection: close`).
+pub async fn get_raw(base: &str, target: &str) -> Reply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _shared = ORIGIN.read().await;
+    let authority = base.strip_prefix("http://").unwrap_or_else(|| panic!("{base}: an http:// base URL"));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap_or_else(|err| panic!("{base}: {err}"));
+    let request = format!("GET {target} HTTP/1.0\r\nHost: {authority}\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("request");
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let (head_end, status, headers) = loop {
+        let read = stream.read(&mut chunk).await.expect("response");
+        assert!(read > 0, "{target}: the connection closed before the headers ended: {raw:?}");
+        raw.extend_from_slice(&chunk[..read]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+            let mut lines = head.split("\r\n");
+            let status: u16 = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).expect("status line");
+            let mut headers = reqwest::header::HeaderMap::new();
+            for line in lines {
+                let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("header line {line:?}"));
+                let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).expect("header name");
+                headers.append(name, value.trim().parse().expect("header value"));
+            }
+            break (split + 4, status, headers);
+        }
+    };
+    let length = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    while length.is_none_or(|length| raw.len() < head_end + length) {
+        let read = stream.read(&mut chunk).await.expect("body");
+        if read == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..read]);
+    }
+    let text = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply { status, headers, text, json }
+}
+
 /// The local origin's Data API call counters.
 pub async fn origin_stats() -> Value {
     send("GET", &format!("{}/_local/stats", origin_url()), &[], None).await.json
 }
 
-/// Makes the local origin answer its next `count` Data API calls with the AWS error `code`.
-pub async fn inject_fault(code: &str, count: u32) {
-    let body = serde_json::json!({"code": code, "count": count}).to_string();
-    let reply = send("POST", &format!("{}/_local/faults", origin_url()), &[("content-type", "application/json")], Some(&body)).await;
-    assert!(reply.status < 300, "fault injection refused: {} {}", reply.status, reply.text);
+/// The local origin to one test alone, for injecting faults: the origin's faults are global, so while a test
+/// holds this, every other test's request waits. Faults are cleared when it is taken and when it is dropped.
+pub struct OriginFaults {
+    _alone: RwLockWriteGuard<'static, ()>,
 }
 
-/// Clears any injected faults.
-pub async fn clear_faults() {
-    send("DELETE", &format!("{}/_local/faults", origin_url()), &[], None).await;
+impl OriginFaults {
+    /// Waits until no other test is using the origin, then takes it.
+    pub async fn take() -> Self {
+        let faults = OriginFaults { _alone: ORIGIN.write().await };
+        faults.clear().await;
+        faults
+    }
+
+    /// Makes the local origin answer its next `count` Data API calls with the AWS error `code`.
+    pub async fn inject(&self, code: &str, count: u32) {
+        let body = serde_json::json!({"code": code, "count": count}).to_string();
+        let reply = send_now("POST", &format!("{}/_local/faults", origin_url()), &[("content-type", "application/json")], Some(&body)).await;
+        assert!(reply.status < 300, "fault injection refused: {} {}", reply.status, reply.text);
+    }
+
+    /// Clears any injected faults.
+    pub async fn clear(&self) {
+        send_now("DELETE", &format!("{}/_local/faults", origin_url()), &[], None).await;
+    }
+
+    /// `GET {base}{path}` on the edge, while the origin is this test's alone.
+    pub async fn get(&self, path: &str) -> Reply {
+        send_now("GET", &format!("{}{path}", base_url()), &[], None).await
+    }
+}
+
+impl Drop for OriginFaults {
+    fn drop(&mut self) {
+        // A failed assertion must not leave a fault armed for the cases that run next. Drop cannot await and the
+        // test's runtime may be unwinding, so the fault is cleared from a thread and a runtime of its own.
+        let url = format!("{}/_local/faults", origin_url());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(reqwest::Client::new().delete(url).send()).map(drop).map_err(std::io::Error::other)
+        })
+        .join();
+    }
 }
