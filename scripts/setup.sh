@@ -13,6 +13,8 @@ cd "$ROOT"
 for tool in cargo rustup node npm curl python3; do
   command -v "$tool" >/dev/null || die "$tool is required but not installed"
 done
+# The Spin tools live in a venv, and scripts/stack.sh reads spin.toml with tomllib (Python 3.11+).
+python3 -c 'import tomllib, venv' 2>/dev/null || die "Python 3.11 or later with venv is required (Debian: python3-venv)"
 
 for target in wasm32-unknown-unknown wasm32-wasip2; do
   if ! rustup target list --installed | grep -qx "$target"; then
