@@ -16,7 +16,7 @@ stack_up() {
   log "local origin on 127.0.0.1:$ORIGIN_PORT"
   cargo build --quiet -p local-origin
   setsid "$ROOT/target/debug/local-origin" --listen "127.0.0.1:$ORIGIN_PORT" --database-url "$DATABASE_URL" \
-    --migrations-dir "$ROOT/migrations" --seed ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
+    --migrations-dir "$ROOT/migrations" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
 
@@ -27,6 +27,7 @@ stack_up() {
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$EDGE_PORT" \
     --inspector-port $((EDGE_PORT + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
     --persist-to "$STATE/wrangler" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
+    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
     >"$STATE/wrangler.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   # "Ready on" is printed before the worker answers: poll a route until it does.

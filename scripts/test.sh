@@ -29,6 +29,6 @@ trap 'status=$?; trap - EXIT INT TERM; stack_down; [ $status = 0 ] || { echo "--
 stack_up
 
 log "end-to-end suites against http://127.0.0.1:$EDGE_PORT"
-MOMENTUM_BASE_URL=http://127.0.0.1:$EDGE_PORT MOMENTUM_ORIGIN_URL=http://127.0.0.1:$ORIGIN_PORT \
+MOMENTUM_BASE_URL=http://127.0.0.1:$EDGE_PORT MOMENTUM_ORIGIN_URL=http://127.0.0.1:$ORIGIN_PORT MOMENTUM_API_KEY=momentum-local-dev-key \
   cargo test -p momentum-tests
 log "all tests passed"

@@ -57,7 +57,10 @@ pub struct Statement {
 impl Statement {
     /// A statement with no parameters yet.
     pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
-        Statement { sql: sql.into(), params: Vec::new() }
+        Statement {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
     }
 
     /// Adds the parameter `name`.
@@ -100,7 +103,10 @@ pub struct ResultSet {
 impl ResultSet {
     /// The rows as [`Row`] views that read cells by column name.
     pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |cells| Row { columns: &self.columns, cells })
+        self.rows.iter().map(move |cells| Row {
+            columns: &self.columns,
+            cells,
+        })
     }
 
     /// The first row, if any.
@@ -130,7 +136,10 @@ impl<'a> Row<'a> {
     pub fn text(&self, column: &str) -> Result<&'a str, ApiError> {
         match self.cell(column)? {
             Cell::Text(text) => Ok(text),
-            other => Err(decode_error(column, &format!("expected text, got {other:?}"))),
+            other => Err(decode_error(
+                column,
+                &format!("expected text, got {other:?}"),
+            )),
         }
     }
 
@@ -139,7 +148,10 @@ impl<'a> Row<'a> {
         match self.cell(column)? {
             Cell::Null => Ok(None),
             Cell::Text(text) => Ok(Some(text)),
-            other => Err(decode_error(column, &format!("expected text or null, got {other:?}"))),
+            other => Err(decode_error(
+                column,
+                &format!("expected text or null, got {other:?}"),
+            )),
         }
     }
 
@@ -147,7 +159,10 @@ impl<'a> Row<'a> {
     pub fn long(&self, column: &str) -> Result<i64, ApiError> {
         match self.cell(column)? {
             Cell::Long(value) => Ok(*value),
-            other => Err(decode_error(column, &format!("expected integer, got {other:?}"))),
+            other => Err(decode_error(
+                column,
+                &format!("expected integer, got {other:?}"),
+            )),
         }
     }
 
@@ -158,12 +173,15 @@ impl<'a> Row<'a> {
 
     /// A non-null JSON column, parsed.
     pub fn json(&self, column: &str) -> Result<serde_json::Value, ApiError> {
-        serde_json::from_str(self.text(column)?).map_err(|err| decode_error(column, &format!("invalid JSON: {err}")))
+        serde_json::from_str(self.text(column)?)
+            .map_err(|err| decode_error(column, &format!("invalid JSON: {err}")))
     }
 }
 
 fn decode_error(column: &str, what: &str) -> ApiError {
-    ApiError::OriginError { internal: format!("column {column}: {what}") }
+    ApiError::OriginError {
+        internal: format!("column {column}: {what}"),
+    }
 }
 
 /// Why the database did not answer with rows. Adapters convert their own errors into this.
@@ -206,16 +224,23 @@ pub enum DbError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Unavailable { retry_after_secs, message } => {
-                ApiError::OriginUnavailable { retry_after: retry_after_secs, internal: message }
-            }
+            DbError::Unavailable {
+                retry_after_secs,
+                message,
+            } => ApiError::OriginUnavailable {
+                retry_after: retry_after_secs,
+                internal: message,
+            },
             DbError::Timeout { message } => ApiError::OriginTimeout { internal: message },
-            DbError::Rejected { message } => ApiError::Internal { internal: format!("statement rejected: {message}") },
+            DbError::Rejected { message } => ApiError::Internal {
+                internal: format!("statement rejected: {message}"),
+            },
             DbError::Upstream { message } => ApiError::OriginError { internal: message },
             // Catalog reads never write; writes map these to 409/404 themselves before they get here.
-            DbError::UniqueViolation { constraint } | DbError::ForeignKeyViolation { constraint } => {
-                ApiError::Internal { internal: format!("unexpected constraint violation {constraint:?}") }
-            }
+            DbError::UniqueViolation { constraint }
+            | DbError::ForeignKeyViolation { constraint } => ApiError::Internal {
+                internal: format!("unexpected constraint violation {constraint:?}"),
+            },
         }
     }
 }

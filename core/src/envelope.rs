@@ -2,7 +2,9 @@
 //! `{"success":false,"error":{"code","message","details"}}`, and the headers every answer carries.
 
 use crate::error::ApiError;
-use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use http::{Response, StatusCode};
 use serde::Serialize;
 
@@ -24,8 +26,10 @@ pub enum Caching {
 impl Caching {
     fn header(self) -> HeaderValue {
         match self {
-            Caching::Public { max_age } => HeaderValue::from_str(&format!("public, max-age={max_age}"))
-                .unwrap_or(HeaderValue::from_static("no-store")),
+            Caching::Public { max_age } => {
+                HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                    .unwrap_or(HeaderValue::from_static("no-store"))
+            }
             Caching::NoStore => HeaderValue::from_static("private, no-store"),
         }
     }
@@ -39,9 +43,14 @@ struct Success<'a, T: Serialize> {
 
 /// A `{"success":true,"data":…}` answer with `status`.
 pub fn success<T: Serialize>(status: StatusCode, data: &T, caching: Caching) -> Response<Vec<u8>> {
-    match serde_json::to_vec(&Success { success: true, data }) {
+    match serde_json::to_vec(&Success {
+        success: true,
+        data,
+    }) {
         Ok(body) => json_response(status, body, caching.header()),
-        Err(err) => error(&ApiError::Internal { internal: format!("serialising a response: {err}") }),
+        Err(err) => error(&ApiError::Internal {
+            internal: format!("serialising a response: {err}"),
+        }),
     }
 }
 
@@ -60,20 +69,46 @@ pub fn error(err: &ApiError) -> Response<Vec<u8>> {
                 headers.insert(ALLOW, value);
             }
         }
-        ApiError::OriginUnavailable { retry_after, .. } => {
+        ApiError::OriginUnavailable { retry_after, .. }
+        | ApiError::RateLimited { retry_after, .. } => {
             headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        ApiError::Unauthorized => {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"momentum\""),
+            );
+        }
+        ApiError::TokenExpired => {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"momentum\", error=\"invalid_token\", error_description=\"the token has expired\""),
+            );
+        }
+        ApiError::TokenInvalid { .. } => {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"momentum\", error=\"invalid_token\""),
+            );
         }
         _ => {}
     }
     response
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>, cache_control: HeaderValue) -> Response<Vec<u8>> {
+fn json_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    cache_control: HeaderValue,
+) -> Response<Vec<u8>> {
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     headers.insert(CACHE_CONTROL, cache_control);
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }

@@ -16,10 +16,15 @@ impl Query {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for part in raw.unwrap_or("").split('&').filter(|part| !part.is_empty()) {
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            let name = decode_component(name).map_err(|_| ApiError::validation("query", "not valid UTF-8"))?;
-            let value = decode_component(value).map_err(|_| ApiError::validation(name.clone(), "not valid UTF-8"))?;
+            let name = decode_component(name)
+                .map_err(|_| ApiError::validation("query", "not valid UTF-8"))?;
+            let value = decode_component(value)
+                .map_err(|_| ApiError::validation(name.clone(), "not valid UTF-8"))?;
             if !allowed.contains(&name.as_str()) {
-                return Err(ApiError::validation(name, format!("unknown parameter; allowed: {}", allowed.join(", "))));
+                return Err(ApiError::validation(
+                    name,
+                    format!("unknown parameter; allowed: {}", allowed.join(", ")),
+                ));
             }
             if pairs.iter().any(|(existing, _)| *existing == name) {
                 return Err(ApiError::validation(name, "given more than once"));
@@ -31,23 +36,38 @@ impl Query {
 
     /// The value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
 fn decode_component(raw: &str) -> Result<String, std::str::Utf8Error> {
-    let spaced: Cow<'_, str> = if raw.contains('+') { Cow::Owned(raw.replace('+', " ")) } else { Cow::Borrowed(raw) };
-    percent_encoding::percent_decode_str(&spaced).decode_utf8().map(Cow::into_owned)
+    let spaced: Cow<'_, str> = if raw.contains('+') {
+        Cow::Owned(raw.replace('+', " "))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(Cow::into_owned)
 }
 
 /// The page size: an integer of at least 1; larger than `max` is clamped to `max`; absent is `default`.
 pub fn limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
     let Some(raw) = raw else { return Ok(default) };
     if raw.is_empty() || raw.len() > 9 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::validation("limit", format!("must be an integer from 1 to {max}")));
+        return Err(ApiError::validation(
+            "limit",
+            format!("must be an integer from 1 to {max}"),
+        ));
     }
     match raw.parse::<u32>() {
-        Ok(0) | Err(_) => Err(ApiError::validation("limit", format!("must be an integer from 1 to {max}"))),
+        Ok(0) | Err(_) => Err(ApiError::validation(
+            "limit",
+            format!("must be an integer from 1 to {max}"),
+        )),
         Ok(value) => Ok(value.min(max)),
     }
 }
@@ -56,11 +76,19 @@ pub fn limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError>
 pub fn slug<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
     let well_formed = !raw.is_empty()
         && raw.len() <= 64
-        && raw.split('-').all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && raw.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
     if well_formed {
         Ok(raw)
     } else {
-        Err(ApiError::validation(field, "must be a slug: lowercase letters and digits separated by single dashes"))
+        Err(ApiError::validation(
+            field,
+            "must be a slug: lowercase letters and digits separated by single dashes",
+        ))
     }
 }
 
@@ -106,7 +134,9 @@ mod tests {
             let got = limit(*raw, 20, 100);
             match (expected, &got) {
                 (Ok(want), Ok(have)) => assert_eq!(want, have, "limit {raw:?}"),
-                (Err(()), Err(ApiError::Validation { field, .. })) => assert_eq!(field, "limit", "limit {raw:?}"),
+                (Err(()), Err(ApiError::Validation { field, .. })) => {
+                    assert_eq!(field, "limit", "limit {raw:?}")
+                }
                 _ => panic!("limit {raw:?}: expected {expected:?}, got {got:?}"),
             }
         }
@@ -118,8 +148,22 @@ mod tests {
             assert_eq!(slug("category", ok), Ok(ok));
         }
         let too_long = "a".repeat(65);
-        for bad in ["", "Leadership", "web_dev", "-a", "a-", "a--b", "a b", "é", "a/b", too_long.as_str()] {
-            assert!(matches!(slug("category", bad), Err(ApiError::Validation { ref field, .. }) if field == "category"), "{bad:?}");
+        for bad in [
+            "",
+            "Leadership",
+            "web_dev",
+            "-a",
+            "a-",
+            "a--b",
+            "a b",
+            "é",
+            "a/b",
+            too_long.as_str(),
+        ] {
+            assert!(
+                matches!(slug("category", bad), Err(ApiError::Validation { ref field, .. }) if field == "category"),
+                "{bad:?}"
+            );
         }
     }
 
@@ -127,16 +171,31 @@ mod tests {
     fn uuid_cases() {
         assert!(is_uuid("20000000-0000-4000-8000-000000000001"));
         assert!(is_uuid("ABCDEF00-0000-4000-8000-000000000001"));
-        for bad in ["", "course-123", "20000000000040008000000000000001", "20000000-0000-4000-8000-00000000000g", "20000000-0000-4000-8000-0000000000011"] {
+        for bad in [
+            "",
+            "course-123",
+            "20000000000040008000000000000001",
+            "20000000-0000-4000-8000-00000000000g",
+            "20000000-0000-4000-8000-0000000000011",
+        ] {
             assert!(!is_uuid(bad), "{bad:?}");
         }
-        assert_eq!(uuid("courseId", Some("ABCDEF00-0000-4000-8000-000000000001")).as_deref(), Ok("abcdef00-0000-4000-8000-000000000001"));
-        assert!(matches!(uuid("courseId", None), Err(ApiError::Validation { ref field, .. }) if field == "courseId"));
+        assert_eq!(
+            uuid("courseId", Some("ABCDEF00-0000-4000-8000-000000000001")).as_deref(),
+            Ok("abcdef00-0000-4000-8000-000000000001")
+        );
+        assert!(
+            matches!(uuid("courseId", None), Err(ApiError::Validation { ref field, .. }) if field == "courseId")
+        );
     }
 
     #[test]
     fn query_parsing() {
-        let query = Query::parse(Some("category=web%2Ddev&limit=5&cursor=a+b"), &["category", "limit", "cursor"]).expect("valid");
+        let query = Query::parse(
+            Some("category=web%2Ddev&limit=5&cursor=a+b"),
+            &["category", "limit", "cursor"],
+        )
+        .expect("valid");
         assert_eq!(query.get("category"), Some("web-dev"));
         assert_eq!(query.get("limit"), Some("5"));
         assert_eq!(query.get("cursor"), Some("a b"));

@@ -29,8 +29,13 @@ pub fn sign_request(
     service: &str,
     now_millis: u64,
 ) -> Result<(), SigningError> {
-    let authority = request.uri().authority().map(|a| a.as_str().to_owned()).ok_or_else(|| SigningError("URI has no host".into()))?;
-    let host = http::HeaderValue::from_str(&authority).map_err(|err| SigningError(err.to_string()))?;
+    let authority = request
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .ok_or_else(|| SigningError("URI has no host".into()))?;
+    let host =
+        http::HeaderValue::from_str(&authority).map_err(|err| SigningError(err.to_string()))?;
     request.headers_mut().insert(http::header::HOST, host);
 
     let identity: Identity = Credentials::new(
@@ -59,9 +64,16 @@ pub fn sign_request(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| SigningError(err.to_string()))?;
     let uri = request.uri().to_string();
-    let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), SignableBody::Bytes(request.body()))
-        .map_err(|err| SigningError(err.to_string()))?;
-    let (instructions, _signature) = sign(signable, &params).map_err(|err| SigningError(err.to_string()))?.into_parts();
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        uri,
+        headers.into_iter(),
+        SignableBody::Bytes(request.body()),
+    )
+    .map_err(|err| SigningError(err.to_string()))?;
+    let (instructions, _signature) = sign(signable, &params)
+        .map_err(|err| SigningError(err.to_string()))?
+        .into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
 }
@@ -73,14 +85,25 @@ mod tests {
     /// The official `get-vanilla` vector of the AWS SigV4 test suite.
     #[test]
     fn get_vanilla_vector() {
-        let mut request = http::Request::builder().method("GET").uri("https://example.amazonaws.com/").body(Vec::new()).expect("request");
+        let mut request = http::Request::builder()
+            .method("GET")
+            .uri("https://example.amazonaws.com/")
+            .body(Vec::new())
+            .expect("request");
         let credentials = AwsCredentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             session_token: None,
         };
         // 2015-08-30T12:36:00Z
-        sign_request(&mut request, &credentials, "us-east-1", "service", 1_440_938_160_000).expect("signs");
+        sign_request(
+            &mut request,
+            &credentials,
+            "us-east-1",
+            "service",
+            1_440_938_160_000,
+        )
+        .expect("signs");
         let auth = request.headers()["authorization"].to_str().expect("ascii");
         assert_eq!(
             auth,
@@ -92,8 +115,15 @@ mod tests {
 
     #[test]
     fn credentials_debug_is_redacted() {
-        let credentials = AwsCredentials { access_key_id: "AKID".into(), secret_access_key: "s3cr3t".into(), session_token: Some("tok".into()) };
+        let credentials = AwsCredentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "s3cr3t".into(),
+            session_token: Some("tok".into()),
+        };
         let shown = format!("{credentials:?}");
-        assert!(shown.contains("AKID") && !shown.contains("s3cr3t") && !shown.contains("tok\""), "{shown}");
+        assert!(
+            shown.contains("AKID") && !shown.contains("s3cr3t") && !shown.contains("tok\""),
+            "{shown}"
+        );
     }
 }

@@ -11,7 +11,12 @@ async fn origin_errors_map_to_gateway_statuses() {
     let cases = [
         ("DatabaseResumingException", 503, "ORIGIN_UNAVAILABLE", "10"),
         ("ServiceUnavailableError", 503, "ORIGIN_UNAVAILABLE", "2"),
-        ("InternalServerErrorException", 503, "ORIGIN_UNAVAILABLE", "2"),
+        (
+            "InternalServerErrorException",
+            503,
+            "ORIGIN_UNAVAILABLE",
+            "2",
+        ),
         ("StatementTimeoutException", 504, "ORIGIN_TIMEOUT", ""),
     ];
     for (fault, status, code, retry_after) in cases {
@@ -19,7 +24,11 @@ async fn origin_errors_map_to_gateway_statuses() {
         let reply = get(COURSE).await;
         reply.expect_error(status, code);
         assert_eq!(reply.header("retry-after"), retry_after, "{fault}");
-        assert!(!reply.text.contains(fault), "{fault}: origin internals never reach the client: {}", reply.text);
+        assert!(
+            !reply.text.contains(fault),
+            "{fault}: origin internals never reach the client: {}",
+            reply.text
+        );
         // The fault was for one call only: the next request is served.
         assert_eq!(get(COURSE).await.status, 200, "after {fault}");
     }

@@ -27,10 +27,17 @@ impl ListCourses {
     /// Validates the query string.
     pub fn parse(raw_query: Option<&str>) -> Result<Self, ApiError> {
         let query = Query::parse(raw_query, &["category", "limit", "cursor"])?;
-        let category = query.get("category").map(|raw| query::slug("category", raw).map(str::to_owned)).transpose()?;
+        let category = query
+            .get("category")
+            .map(|raw| query::slug("category", raw).map(str::to_owned))
+            .transpose()?;
         let limit = query::limit(query.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = query.get("cursor").map(Cursor::decode).transpose()?;
-        Ok(ListCourses { category, limit, after })
+        Ok(ListCourses {
+            category,
+            limit,
+            after,
+        })
     }
 
     /// The one statement that reads the page, plus one row to learn whether another page exists.
@@ -69,7 +76,8 @@ impl ListCourses {
 }
 
 /// The columns of a course summary; `c` is courses, `cat` its category.
-const COURSE_COLUMNS: &str = "c.id, c.title, c.description, cat.slug AS category, c.duration_days, c.price, \
+const COURSE_COLUMNS: &str =
+    "c.id, c.title, c.description, cat.slug AS category, c.duration_days, c.price, \
      c.metadata->>'thumbnailUrl' AS thumbnail, \
      (SELECT count(*) FROM lessons l WHERE l.course_id = c.id) AS lessons_count";
 const COURSE_FROM: &str = "FROM courses c JOIN categories cat ON cat.id = c.category_id";
@@ -126,15 +134,28 @@ pub struct CoursePage {
 
 /// Builds the page from the statement's rows (which hold at most `limit + 1`).
 pub fn page(request: &ListCourses, rows: &crate::db::ResultSet) -> Result<CoursePage, ApiError> {
-    let mut items = rows.iter().map(CourseSummary::from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut items = rows
+        .iter()
+        .map(CourseSummary::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let limit = request.limit as usize;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
-        items.last().map(|last| Cursor { title: last.title.clone(), id: last.id.clone() }.encode())
+        items.last().map(|last| {
+            Cursor {
+                title: last.title.clone(),
+                id: last.id.clone(),
+            }
+            .encode()
+        })
     } else {
         None
     };
-    Ok(CoursePage { items, next_cursor, limit: request.limit })
+    Ok(CoursePage {
+        items,
+        next_cursor,
+        limit: request.limit,
+    })
 }
 
 /// The statement for `GET /courses/{id}`, or `None` when the id cannot exist (not a UUID).
@@ -174,9 +195,14 @@ pub struct CourseDetail {
 impl CourseDetail {
     /// Reads the row of [`get_statement`].
     pub fn from_row(row: Row<'_>) -> Result<Self, ApiError> {
-        let lessons = serde_json::from_value(row.json("outline")?)
-            .map_err(|err| ApiError::OriginError { internal: format!("outline: {err}") })?;
-        Ok(CourseDetail { course: CourseSummary::from_row(row)?, lessons })
+        let lessons =
+            serde_json::from_value(row.json("outline")?).map_err(|err| ApiError::OriginError {
+                internal: format!("outline: {err}"),
+            })?;
+        Ok(CourseDetail {
+            course: CourseSummary::from_row(row)?,
+            lessons,
+        })
     }
 }
 
@@ -191,14 +217,26 @@ mod tests {
         let statement = request.statement();
         assert!(statement.sql.contains("cat.slug = :category"));
         assert!(!statement.sql.contains("after_title"));
-        assert_eq!(statement.params.last().map(|p| &p.value), Some(&SqlValue::Long(101)));
+        assert_eq!(
+            statement.params.last().map(|p| &p.value),
+            Some(&SqlValue::Long(101))
+        );
 
-        let cursor = Cursor { title: "B".into(), id: "20000000-0000-4000-8000-000000000001".into() }.encode();
+        let cursor = Cursor {
+            title: "B".into(),
+            id: "20000000-0000-4000-8000-000000000001".into(),
+        }
+        .encode();
         let request = ListCourses::parse(Some(&format!("cursor={cursor}"))).expect("valid");
         let statement = request.statement();
-        assert!(statement.sql.contains("(c.title, c.id) > (:after_title, :after_id)"));
+        assert!(statement
+            .sql
+            .contains("(c.title, c.id) > (:after_title, :after_id)"));
         assert!(!statement.sql.contains(":category"));
-        assert!(statement.params.iter().any(|p| p.name == "after_id" && matches!(p.value, SqlValue::Uuid(_))));
+        assert!(statement
+            .params
+            .iter()
+            .any(|p| p.name == "after_id" && matches!(p.value, SqlValue::Uuid(_))));
         assert_eq!(request.next_query("X"), "cursor=X&limit=20");
     }
 
@@ -224,6 +262,9 @@ mod tests {
     fn get_statement_only_for_uuids() {
         assert!(get_statement("course-123").is_none());
         let statement = get_statement("20000000-0000-4000-8000-00000000000A").expect("uuid");
-        assert_eq!(statement.params[0].value, SqlValue::Uuid("20000000-0000-4000-8000-00000000000a".into()));
+        assert_eq!(
+            statement.params[0].value,
+            SqlValue::Uuid("20000000-0000-4000-8000-00000000000a".into())
+        );
     }
 }

@@ -31,11 +31,15 @@ impl Cursor {
             return Err(invalid());
         }
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let (title, id): (String, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        let (title, id): (String, String) =
+            serde_json::from_slice(&bytes).map_err(|_| invalid())?;
         if !is_uuid(&id) || title.chars().count() > 200 {
             return Err(invalid());
         }
-        Ok(Cursor { title, id: id.to_ascii_lowercase() })
+        Ok(Cursor {
+            title,
+            id: id.to_ascii_lowercase(),
+        })
     }
 }
 
@@ -45,9 +49,17 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let cursor = Cursor { title: "Writer's Workshop – Clear \"Prose\"".into(), id: "20000000-0000-4000-8000-000000000001".into() };
+        let cursor = Cursor {
+            title: "Writer's Workshop – Clear \"Prose\"".into(),
+            id: "20000000-0000-4000-8000-000000000001".into(),
+        };
         let encoded = cursor.encode();
-        assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{encoded}");
+        assert!(
+            encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{encoded}"
+        );
         assert_eq!(Cursor::decode(&encoded), Ok(cursor));
     }
 
@@ -57,7 +69,15 @@ mod tests {
         let bad_id = URL_SAFE_NO_PAD.encode(r#"["a","not-a-uuid"]"#);
         let wrong_shape = URL_SAFE_NO_PAD.encode(r#"{"title":"a"}"#);
         let long = "A".repeat(2000);
-        for raw in ["", "***", "a b", not_json.as_str(), bad_id.as_str(), wrong_shape.as_str(), long.as_str()] {
+        for raw in [
+            "",
+            "***",
+            "a b",
+            not_json.as_str(),
+            bad_id.as_str(),
+            wrong_shape.as_str(),
+            long.as_str(),
+        ] {
             match Cursor::decode(raw) {
                 Err(ApiError::Validation { field, .. }) => assert_eq!(field, "cursor"),
                 other => panic!("{raw:?}: {other:?}"),

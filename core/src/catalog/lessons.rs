@@ -44,7 +44,9 @@ pub struct LessonList {
 
 /// Reads [`list_statement`]'s rows; `None` when the course is not in the catalog.
 pub fn list(rows: &ResultSet) -> Result<Option<LessonList>, ApiError> {
-    let Some(first) = rows.first() else { return Ok(None) };
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let course_id = first.text("course_id")?.to_owned();
     let mut items = Vec::with_capacity(rows.rows.len());
     for row in rows.iter() {
@@ -104,7 +106,9 @@ impl LessonDetail {
         let array = |column: &str| -> Result<serde_json::Value, ApiError> {
             match row.json(column)? {
                 value @ serde_json::Value::Array(_) => Ok(value),
-                other => Err(ApiError::OriginError { internal: format!("{column} is not an array: {other}") }),
+                other => Err(ApiError::OriginError {
+                    internal: format!("{column} is not an array: {other}"),
+                }),
             }
         };
         Ok(LessonDetail {
@@ -126,7 +130,12 @@ mod tests {
 
     #[test]
     fn list_requires_a_uuid_course_id() {
-        for (query, field) in [(None, "courseId"), (Some("courseId="), "courseId"), (Some("courseId=course-1"), "courseId"), (Some("course=1"), "course")] {
+        for (query, field) in [
+            (None, "courseId"),
+            (Some("courseId="), "courseId"),
+            (Some("courseId=course-1"), "courseId"),
+            (Some("course=1"), "course"),
+        ] {
             match list_statement(query) {
                 Err(ApiError::Validation { field: got, .. }) => assert_eq!(got, field, "{query:?}"),
                 other => panic!("{query:?}: {other:?}"),

@@ -12,7 +12,9 @@ impl Money {
     /// Reads the database's decimal text (`"29.99"`, `"0"`, `"49.5"`); more than two non-zero decimals, a sign
     /// or anything else is an origin error.
     pub fn from_db(text: &str) -> Result<Money, ApiError> {
-        let bad = || ApiError::OriginError { internal: format!("price is not a non-negative decimal: {text:?}") };
+        let bad = || ApiError::OriginError {
+            internal: format!("price is not a non-negative decimal: {text:?}"),
+        };
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if whole.is_empty() || whole.len() > 17 || !digits(whole) || !digits(fraction) {
@@ -23,7 +25,10 @@ impl Money {
             return Err(bad());
         }
         let whole = whole.trim_start_matches('0');
-        Ok(Money(format!("{}.{kept:0<2}", if whole.is_empty() { "0" } else { whole })))
+        Ok(Money(format!(
+            "{}.{kept:0<2}",
+            if whole.is_empty() { "0" } else { whole }
+        )))
     }
 
     /// The decimal text, e.g. `"29.99"`.
@@ -40,7 +45,8 @@ impl Money {
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // A raw JSON number: the text is validated digits, so it is always a valid number literal.
-        let raw = serde_json::value::RawValue::from_string(self.0.clone()).map_err(serde::ser::Error::custom)?;
+        let raw = serde_json::value::RawValue::from_string(self.0.clone())
+            .map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 }
@@ -51,9 +57,21 @@ mod tests {
 
     #[test]
     fn exact_two_decimals() {
-        for (db, json) in [("29.99", "29.99"), ("0", "0.00"), ("0.00", "0.00"), ("49.5", "49.50"), ("007.10", "7.10"), ("12345678.90", "12345678.90"), ("1.230", "1.23")] {
+        for (db, json) in [
+            ("29.99", "29.99"),
+            ("0", "0.00"),
+            ("0.00", "0.00"),
+            ("49.5", "49.50"),
+            ("007.10", "7.10"),
+            ("12345678.90", "12345678.90"),
+            ("1.230", "1.23"),
+        ] {
             let money = Money::from_db(db).expect(db);
-            assert_eq!(serde_json::to_string(&money).expect("serialises"), json, "{db}");
+            assert_eq!(
+                serde_json::to_string(&money).expect("serialises"),
+                json,
+                "{db}"
+            );
         }
         for bad in ["", "-1.00", "1.234", "abc", "1e3", "1.2.3", ".5", "NaN"] {
             assert!(Money::from_db(bad).is_err(), "{bad:?}");
@@ -66,6 +84,9 @@ mod tests {
     fn never_rounds_through_floats() {
         // 0.1 + 0.2 style trouble: the text must come out exactly as it went in.
         let money = Money::from_db("9999999999999.99").expect("big");
-        assert_eq!(serde_json::to_string(&money).expect("serialises"), "9999999999999.99");
+        assert_eq!(
+            serde_json::to_string(&money).expect("serialises"),
+            "9999999999999.99"
+        );
     }
 }

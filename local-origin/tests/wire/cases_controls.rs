@@ -30,7 +30,7 @@ pub async fn stats(env: &Env) {
     assert_eq!(
         stats.ok(),
         &json!({"execute": 2, "batchExecute": 0, "beginTransaction": 1, "commitTransaction": 0,
-                "rollbackTransaction": 1})
+                "rollbackTransaction": 1, "jwks": 0})
     );
 }
 

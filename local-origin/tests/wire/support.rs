@@ -83,18 +83,25 @@ impl Drop for Pg {
     }
 }
 
-/// The `local-origin` binary, killed on drop.
+/// The `local-origin` binary, killed on drop (its Cognito keys folder is deleted then).
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The Cognito signing keys folder the server generated its keys into.
+    pub keys_dir: PathBuf,
 }
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
+        let keys_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("wire-cognito-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&keys_dir);
         let mut child = Command::new(env!("CARGO_BIN_EXE_local-origin"))
             .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
             .arg("--migrations-dir")
             .arg(repo_root().join("migrations"))
+            .arg("--keys-dir")
+            .arg(&keys_dir)
             .args(["--test-controls", "--seed"])
             .args(["--statement-timeout-ms", &STATEMENT_TIMEOUT_MS.to_string()])
             .env("RUST_LOG", "warn")
@@ -113,6 +120,7 @@ impl Server {
         let mut server = Server {
             child,
             base: String::new(),
+            keys_dir,
         };
         server.base = rx
             .recv_timeout(Duration::from_secs(60))
@@ -125,6 +133,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.keys_dir);
     }
 }
 

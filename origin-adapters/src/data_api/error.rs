@@ -27,15 +27,22 @@ pub enum DataApiError {
 impl DataApiError {
     /// The PostgreSQL SQLSTATE in a `DatabaseErrorException` message (`…; SQLState: 23505`).
     pub fn sql_state(&self) -> Option<&str> {
-        let DataApiError::Service { message, .. } = self else { return None };
+        let DataApiError::Service { message, .. } = self else {
+            return None;
+        };
         let (_, rest) = message.rsplit_once("SQLState: ")?;
         let state = rest.get(..5)?;
-        state.bytes().all(|b| b.is_ascii_alphanumeric()).then_some(state)
+        state
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+            .then_some(state)
     }
 
     /// The constraint named in a constraint-violation message (`… constraint "name" …`).
     pub fn constraint(&self) -> Option<String> {
-        let DataApiError::Service { message, .. } = self else { return None };
+        let DataApiError::Service { message, .. } = self else {
+            return None;
+        };
         let (_, rest) = message.split_once("constraint \"")?;
         rest.split_once('"').map(|(name, _)| name.to_owned())
     }
@@ -64,7 +71,11 @@ impl DataApiError {
 impl std::fmt::Display for DataApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DataApiError::Service { code, status, message } => write!(f, "Data API {code} ({status}): {message}"),
+            DataApiError::Service {
+                code,
+                status,
+                message,
+            } => write!(f, "Data API {code} ({status}): {message}"),
             DataApiError::Transport(err) => write!(f, "Data API unreachable: {err}"),
             DataApiError::Request(msg) => write!(f, "Data API request not built: {msg}"),
             DataApiError::Decode(msg) => write!(f, "Data API answer not understood: {msg}"),
@@ -79,14 +90,28 @@ impl From<DataApiError> for DbError {
         let message = err.to_string();
         match &err {
             DataApiError::Service { code, .. } if code == "DatabaseResumingException" => {
-                DbError::Unavailable { retry_after_secs: 10, message }
+                DbError::Unavailable {
+                    retry_after_secs: 10,
+                    message,
+                }
             }
-            DataApiError::Service { code, .. } if code == "StatementTimeoutException" => DbError::Timeout { message },
-            _ if err.is_transient() => DbError::Unavailable { retry_after_secs: 2, message },
-            DataApiError::Service { code, .. } if code == "DatabaseErrorException" || code == "BadRequestException" => {
+            DataApiError::Service { code, .. } if code == "StatementTimeoutException" => {
+                DbError::Timeout { message }
+            }
+            _ if err.is_transient() => DbError::Unavailable {
+                retry_after_secs: 2,
+                message,
+            },
+            DataApiError::Service { code, .. }
+                if code == "DatabaseErrorException" || code == "BadRequestException" =>
+            {
                 match err.sql_state() {
-                    Some("23505") => DbError::UniqueViolation { constraint: err.constraint() },
-                    Some("23503") => DbError::ForeignKeyViolation { constraint: err.constraint() },
+                    Some("23505") => DbError::UniqueViolation {
+                        constraint: err.constraint(),
+                    },
+                    Some("23503") => DbError::ForeignKeyViolation {
+                        constraint: err.constraint(),
+                    },
                     _ => DbError::Rejected { message },
                 }
             }
@@ -101,7 +126,11 @@ mod tests {
     use super::*;
 
     fn service(code: &str, status: u16, message: &str) -> DataApiError {
-        DataApiError::Service { code: code.into(), status, message: message.into() }
+        DataApiError::Service {
+            code: code.into(),
+            status,
+            message: message.into(),
+        }
     }
 
     #[test]
@@ -111,16 +140,59 @@ mod tests {
             400,
             "ERROR: duplicate key value violates unique constraint \"enrollments_user_course_key\"\n  Detail: Key (user_id, course_id)=(a, b) already exists.; SQLState: 23505",
         );
-        assert_eq!(DbError::from(unique), DbError::UniqueViolation { constraint: Some("enrollments_user_course_key".into()) });
+        assert_eq!(
+            DbError::from(unique),
+            DbError::UniqueViolation {
+                constraint: Some("enrollments_user_course_key".into())
+            }
+        );
         let fk = service("DatabaseErrorException", 400, "ERROR: insert or update on table \"x\" violates foreign key constraint \"x_fk\"; SQLState: 23503");
-        assert_eq!(DbError::from(fk), DbError::ForeignKeyViolation { constraint: Some("x_fk".into()) });
-        assert!(matches!(DbError::from(service("DatabaseResumingException", 400, "resuming")), DbError::Unavailable { retry_after_secs: 10, .. }));
-        assert!(matches!(DbError::from(service("StatementTimeoutException", 400, "slow")), DbError::Timeout { .. }));
-        assert!(matches!(DbError::from(service("ServiceUnavailableError", 503, "")), DbError::Unavailable { .. }));
-        assert!(matches!(DbError::from(service("InternalServerErrorException", 500, "")), DbError::Unavailable { .. }));
-        assert!(matches!(DbError::from(service("DatabaseErrorException", 400, "ERROR: syntax; SQLState: 42601")), DbError::Rejected { .. }));
-        assert!(matches!(DbError::from(service("InvalidSignatureException", 403, "")), DbError::Upstream { .. }));
-        assert!(matches!(DbError::from(DataApiError::Transport(TransportError { message: "refused".into() })), DbError::Unavailable { .. }));
-        assert!(matches!(DbError::from(DataApiError::Decode("x".into())), DbError::Upstream { .. }));
+        assert_eq!(
+            DbError::from(fk),
+            DbError::ForeignKeyViolation {
+                constraint: Some("x_fk".into())
+            }
+        );
+        assert!(matches!(
+            DbError::from(service("DatabaseResumingException", 400, "resuming")),
+            DbError::Unavailable {
+                retry_after_secs: 10,
+                ..
+            }
+        ));
+        assert!(matches!(
+            DbError::from(service("StatementTimeoutException", 400, "slow")),
+            DbError::Timeout { .. }
+        ));
+        assert!(matches!(
+            DbError::from(service("ServiceUnavailableError", 503, "")),
+            DbError::Unavailable { .. }
+        ));
+        assert!(matches!(
+            DbError::from(service("InternalServerErrorException", 500, "")),
+            DbError::Unavailable { .. }
+        ));
+        assert!(matches!(
+            DbError::from(service(
+                "DatabaseErrorException",
+                400,
+                "ERROR: syntax; SQLState: 42601"
+            )),
+            DbError::Rejected { .. }
+        ));
+        assert!(matches!(
+            DbError::from(service("InvalidSignatureException", 403, "")),
+            DbError::Upstream { .. }
+        ));
+        assert!(matches!(
+            DbError::from(DataApiError::Transport(TransportError {
+                message: "refused".into()
+            })),
+            DbError::Unavailable { .. }
+        ));
+        assert!(matches!(
+            DbError::from(DataApiError::Decode("x".into())),
+            DbError::Upstream { .. }
+        ));
     }
 }

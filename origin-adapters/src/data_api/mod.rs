@@ -31,6 +31,29 @@ pub struct DataApiConfig {
     pub credentials: AwsCredentials,
 }
 
+impl DataApiConfig {
+    /// Reads the settings from variables, by name: `DATA_API_ENDPOINT`, `AWS_REGION`, `DB_RESOURCE_ARN`,
+    /// `DB_SECRET_ARN`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (required); `DB_NAME`, `AWS_SESSION_TOKEN`
+    /// (optional). The error names the missing variable, never a value.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let optional = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let required =
+            |name: &str| optional(name).ok_or_else(|| format!("variable {name} is not set"));
+        Ok(DataApiConfig {
+            endpoint: required("DATA_API_ENDPOINT")?,
+            region: required("AWS_REGION")?,
+            resource_arn: required("DB_RESOURCE_ARN")?,
+            secret_arn: required("DB_SECRET_ARN")?,
+            database: optional("DB_NAME"),
+            credentials: AwsCredentials {
+                access_key_id: required("AWS_ACCESS_KEY_ID")?,
+                secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+                session_token: optional("AWS_SESSION_TOKEN"),
+            },
+        })
+    }
+}
+
 /// A Data API client over an HTTP transport `H` and a clock `C`.
 #[derive(Debug, Clone)]
 pub struct DataApiClient<H, C> {
@@ -44,11 +67,19 @@ const SERVICE: &str = "rds-data";
 impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
     /// A client for `config`, sending through `http` and signing at `clock`'s time.
     pub fn new(config: DataApiConfig, http: H, clock: C) -> Self {
-        DataApiClient { config, http, clock }
+        DataApiClient {
+            config,
+            http,
+            clock,
+        }
     }
 
     /// `ExecuteStatement`, reading `records` with `columnMetadata`; in `transaction_id` when given.
-    pub async fn execute_statement(&self, statement: &Statement, transaction_id: Option<&str>) -> Result<ResultSet, DataApiError> {
+    pub async fn execute_statement(
+        &self,
+        statement: &Statement,
+        transaction_id: Option<&str>,
+    ) -> Result<ResultSet, DataApiError> {
         let body = wire::ExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
@@ -63,23 +94,44 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         let columns = response
             .column_metadata
             .into_iter()
-            .map(|column| column.label.filter(|l| !l.is_empty()).or(column.name).unwrap_or_default())
+            .map(|column| {
+                column
+                    .label
+                    .filter(|l| !l.is_empty())
+                    .or(column.name)
+                    .unwrap_or_default()
+            })
             .collect::<Vec<_>>();
         let rows = response
             .records
             .iter()
             .map(|record| {
                 if record.len() != columns.len() {
-                    return Err(DataApiError::Decode(format!("record has {} fields for {} columns", record.len(), columns.len())));
+                    return Err(DataApiError::Decode(format!(
+                        "record has {} fields for {} columns",
+                        record.len(),
+                        columns.len()
+                    )));
                 }
-                record.iter().map(|field| wire::cell(field).map_err(DataApiError::Decode)).collect()
+                record
+                    .iter()
+                    .map(|field| wire::cell(field).map_err(DataApiError::Decode))
+                    .collect()
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ResultSet { columns, rows, rows_updated: response.number_of_records_updated })
+        Ok(ResultSet {
+            columns,
+            rows,
+            rows_updated: response.number_of_records_updated,
+        })
     }
 
     /// `ExecuteStatement` with `formatRecordsAs: JSON`: each row as a JSON object keyed by column.
-    pub async fn execute_json(&self, statement: &Statement, transaction_id: Option<&str>) -> Result<Vec<Map<String, Value>>, DataApiError> {
+    pub async fn execute_json(
+        &self,
+        statement: &Statement,
+        transaction_id: Option<&str>,
+    ) -> Result<Vec<Map<String, Value>>, DataApiError> {
         let body = wire::ExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
@@ -93,18 +145,27 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         let response: wire::ExecuteResponse = self.call("/Execute", &body).await?;
         match response.formatted_records {
             None => Ok(Vec::new()),
-            Some(text) => serde_json::from_str(&text).map_err(|err| DataApiError::Decode(format!("formattedRecords: {err}"))),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|err| DataApiError::Decode(format!("formattedRecords: {err}"))),
         }
     }
 
     /// `BatchExecuteStatement`: `sql` once per parameter set; returns how many sets ran.
-    pub async fn batch_execute(&self, sql: &str, parameter_sets: &[Vec<Param>], transaction_id: Option<&str>) -> Result<usize, DataApiError> {
+    pub async fn batch_execute(
+        &self,
+        sql: &str,
+        parameter_sets: &[Vec<Param>],
+        transaction_id: Option<&str>,
+    ) -> Result<usize, DataApiError> {
         let body = wire::BatchExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
             sql,
             database: self.config.database.as_deref(),
-            parameter_sets: parameter_sets.iter().map(|set| parameters(set)).collect::<Result<_, _>>()?,
+            parameter_sets: parameter_sets
+                .iter()
+                .map(|set| parameters(set))
+                .collect::<Result<_, _>>()?,
             transaction_id,
         };
         let response: wire::BatchExecuteResponse = self.call("/BatchExecute", &body).await?;
@@ -114,35 +175,50 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
     /// `BeginTransaction`: returns the transaction id.
     pub async fn begin_transaction(&self) -> Result<String, DataApiError> {
         let body = self.transaction_body(None);
-        let response: wire::BeginTransactionResponse = self.call("/BeginTransaction", &body).await?;
+        let response: wire::BeginTransactionResponse =
+            self.call("/BeginTransaction", &body).await?;
         Ok(response.transaction_id)
     }
 
     /// `CommitTransaction`: returns AWS's status text.
     pub async fn commit_transaction(&self, transaction_id: &str) -> Result<String, DataApiError> {
         let body = self.transaction_body(Some(transaction_id));
-        let response: wire::TransactionStatusResponse = self.call("/CommitTransaction", &body).await?;
+        let response: wire::TransactionStatusResponse =
+            self.call("/CommitTransaction", &body).await?;
         Ok(response.transaction_status)
     }
 
     /// `RollbackTransaction`: returns AWS's status text.
     pub async fn rollback_transaction(&self, transaction_id: &str) -> Result<String, DataApiError> {
         let body = self.transaction_body(Some(transaction_id));
-        let response: wire::TransactionStatusResponse = self.call("/RollbackTransaction", &body).await?;
+        let response: wire::TransactionStatusResponse =
+            self.call("/RollbackTransaction", &body).await?;
         Ok(response.transaction_status)
     }
 
-    fn transaction_body<'a>(&'a self, transaction_id: Option<&'a str>) -> wire::TransactionRequest<'a> {
+    fn transaction_body<'a>(
+        &'a self,
+        transaction_id: Option<&'a str>,
+    ) -> wire::TransactionRequest<'a> {
         wire::TransactionRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
-            database: if transaction_id.is_none() { self.config.database.as_deref() } else { None },
+            database: if transaction_id.is_none() {
+                self.config.database.as_deref()
+            } else {
+                None
+            },
             transaction_id,
         }
     }
 
-    async fn call<B: Serialize, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R, DataApiError> {
-        let bytes = serde_json::to_vec(body).map_err(|err| DataApiError::Request(err.to_string()))?;
+    async fn call<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, DataApiError> {
+        let bytes =
+            serde_json::to_vec(body).map_err(|err| DataApiError::Request(err.to_string()))?;
         let url = format!("{}{}", self.config.endpoint.trim_end_matches('/'), path);
         let mut request = http::Request::builder()
             .method(http::Method::POST)
@@ -150,19 +226,33 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(bytes)
             .map_err(|err| DataApiError::Request(err.to_string()))?;
-        sign_request(&mut request, &self.config.credentials, &self.config.region, SERVICE, self.clock.now_millis())
-            .map_err(|err| DataApiError::Request(err.to_string()))?;
-        let response = self.http.send(request).await.map_err(DataApiError::Transport)?;
+        sign_request(
+            &mut request,
+            &self.config.credentials,
+            &self.config.region,
+            SERVICE,
+            self.clock.now_millis(),
+        )
+        .map_err(|err| DataApiError::Request(err.to_string()))?;
+        let response = self
+            .http
+            .send(request)
+            .await
+            .map_err(DataApiError::Transport)?;
         let status = response.status();
         if status.is_success() {
-            return serde_json::from_slice(response.body()).map_err(|err| DataApiError::Decode(format!("{path}: {err}")));
+            return serde_json::from_slice(response.body())
+                .map_err(|err| DataApiError::Decode(format!("{path}: {err}")));
         }
         Err(service_error(&response))
     }
 }
 
 fn parameters(params: &[Param]) -> Result<Vec<Value>, DataApiError> {
-    params.iter().map(|param| wire::parameter(param).map_err(DataApiError::Request)).collect()
+    params
+        .iter()
+        .map(|param| wire::parameter(param).map_err(DataApiError::Request))
+        .collect()
 }
 
 /// Reads a rest-json error: the code from `x-amzn-ErrorType` (before any `:`), else the body's `__type` or
@@ -178,14 +268,26 @@ fn service_error(response: &http::Response<Vec<u8>>) -> DataApiError {
         .iter()
         .find_map(|key| body.get(*key).and_then(Value::as_str))
         .map(|value| value.rsplit('#').next().unwrap_or(value).to_owned());
-    let code = from_header.or(from_body).unwrap_or_else(|| format!("Http{}", response.status().as_u16()));
-    let message = ["message", "Message"].iter().find_map(|key| body.get(*key).and_then(Value::as_str)).unwrap_or("").to_owned();
-    DataApiError::Service { code, status: response.status().as_u16(), message }
+    let code = from_header
+        .or(from_body)
+        .unwrap_or_else(|| format!("Http{}", response.status().as_u16()));
+    let message = ["message", "Message"]
+        .iter()
+        .find_map(|key| body.get(*key).and_then(Value::as_str))
+        .unwrap_or("")
+        .to_owned();
+    DataApiError::Service {
+        code,
+        status: response.status().as_u16(),
+        message,
+    }
 }
 
 impl<H: HttpClient, C: Clock> Database for DataApiClient<H, C> {
     async fn execute(&self, statement: &Statement) -> Result<ResultSet, DbError> {
-        self.execute_statement(statement, None).await.map_err(DbError::from)
+        self.execute_statement(statement, None)
+            .await
+            .map_err(DbError::from)
     }
 }
 

@@ -105,7 +105,9 @@ pub fn parameter(param: &Param) -> Result<Value, String> {
         SqlValue::Bool(b) => (json!({"booleanValue": b}), None),
         SqlValue::Long(n) => (json!({"longValue": n}), None),
         SqlValue::Double(d) if d.is_finite() => (json!({"doubleValue": d}), None),
-        SqlValue::Double(d) => return Err(format!("parameter {}: {d} has no JSON form", param.name)),
+        SqlValue::Double(d) => {
+            return Err(format!("parameter {}: {d} has no JSON form", param.name))
+        }
         SqlValue::Text(s) => (json!({"stringValue": s}), None),
         SqlValue::Decimal(s) => (json!({"stringValue": s}), Some("DECIMAL")),
         SqlValue::Timestamp(s) => (json!({"stringValue": s}), Some("TIMESTAMP")),
@@ -123,25 +125,44 @@ pub fn parameter(param: &Param) -> Result<Value, String> {
 
 /// A result `Field` as a core cell. `isNull` is checked first: a null field may carry other members.
 pub fn cell(field: &Value) -> Result<Cell, String> {
-    let Value::Object(map) = field else { return Err(format!("field is not an object: {field}")) };
+    let Value::Object(map) = field else {
+        return Err(format!("field is not an object: {field}"));
+    };
     if map.get("isNull").and_then(Value::as_bool) == Some(true) {
         return Ok(Cell::Null);
     }
     if let Some(value) = map.get("stringValue") {
-        return value.as_str().map(|s| Cell::Text(s.to_owned())).ok_or_else(|| format!("stringValue not a string: {value}"));
+        return value
+            .as_str()
+            .map(|s| Cell::Text(s.to_owned()))
+            .ok_or_else(|| format!("stringValue not a string: {value}"));
     }
     if let Some(value) = map.get("longValue") {
-        return value.as_i64().map(Cell::Long).ok_or_else(|| format!("longValue not an integer: {value}"));
+        return value
+            .as_i64()
+            .map(Cell::Long)
+            .ok_or_else(|| format!("longValue not an integer: {value}"));
     }
     if let Some(value) = map.get("booleanValue") {
-        return value.as_bool().map(Cell::Bool).ok_or_else(|| format!("booleanValue not a boolean: {value}"));
+        return value
+            .as_bool()
+            .map(Cell::Bool)
+            .ok_or_else(|| format!("booleanValue not a boolean: {value}"));
     }
     if let Some(value) = map.get("doubleValue") {
-        return value.as_f64().map(Cell::Double).ok_or_else(|| format!("doubleValue not a number: {value}"));
+        return value
+            .as_f64()
+            .map(Cell::Double)
+            .ok_or_else(|| format!("doubleValue not a number: {value}"));
     }
     if let Some(value) = map.get("blobValue") {
-        let text = value.as_str().ok_or_else(|| format!("blobValue not a string: {value}"))?;
-        return STANDARD.decode(text).map(Cell::Blob).map_err(|err| format!("blobValue not base64: {err}"));
+        let text = value
+            .as_str()
+            .ok_or_else(|| format!("blobValue not a string: {value}"))?;
+        return STANDARD
+            .decode(text)
+            .map(Cell::Blob)
+            .map_err(|err| format!("blobValue not base64: {err}"));
     }
     if let Some(Value::Object(array)) = map.get("arrayValue") {
         return array_cell(array);
@@ -151,14 +172,22 @@ pub fn cell(field: &Value) -> Result<Cell, String> {
 
 fn array_cell(array: &serde_json::Map<String, Value>) -> Result<Cell, String> {
     let (kind, values) = array.iter().next().ok_or("empty arrayValue")?;
-    let values = values.as_array().ok_or("arrayValue member is not an array")?;
+    let values = values
+        .as_array()
+        .ok_or("arrayValue member is not an array")?;
     let cells = values
         .iter()
         .map(|value| match (kind.as_str(), value) {
             (_, Value::Null) => Ok(Cell::Null),
             ("stringValues", Value::String(s)) => Ok(Cell::Text(s.clone())),
-            ("longValues", v) => v.as_i64().map(Cell::Long).ok_or_else(|| format!("bad long {v}")),
-            ("doubleValues", v) => v.as_f64().map(Cell::Double).ok_or_else(|| format!("bad double {v}")),
+            ("longValues", v) => v
+                .as_i64()
+                .map(Cell::Long)
+                .ok_or_else(|| format!("bad long {v}")),
+            ("doubleValues", v) => v
+                .as_f64()
+                .map(Cell::Double)
+                .ok_or_else(|| format!("bad double {v}")),
             ("booleanValues", Value::Bool(b)) => Ok(Cell::Bool(*b)),
             ("arrayValues", Value::Object(inner)) => array_cell(inner),
             (kind, value) => Err(format!("bad {kind} element {value}")),
@@ -175,31 +204,81 @@ mod tests {
     fn parameters_carry_the_column_type_hint() {
         let cases = [
             (SqlValue::Null, json!({"name":"p","value":{"isNull":true}})),
-            (SqlValue::Long(7), json!({"name":"p","value":{"longValue":7}})),
-            (SqlValue::Text("x".into()), json!({"name":"p","value":{"stringValue":"x"}})),
-            (SqlValue::Decimal("29.99".into()), json!({"name":"p","value":{"stringValue":"29.99"},"typeHint":"DECIMAL"})),
-            (SqlValue::Uuid("u".into()), json!({"name":"p","value":{"stringValue":"u"},"typeHint":"UUID"})),
-            (SqlValue::Timestamp("2024-01-02 03:04:05".into()), json!({"name":"p","value":{"stringValue":"2024-01-02 03:04:05"},"typeHint":"TIMESTAMP"})),
-            (SqlValue::Date("2024-01-02".into()), json!({"name":"p","value":{"stringValue":"2024-01-02"},"typeHint":"DATE"})),
-            (SqlValue::Json("{}".into()), json!({"name":"p","value":{"stringValue":"{}"},"typeHint":"JSON"})),
-            (SqlValue::Blob(vec![1, 2]), json!({"name":"p","value":{"blobValue":"AQI="}})),
-            (SqlValue::Bool(true), json!({"name":"p","value":{"booleanValue":true}})),
+            (
+                SqlValue::Long(7),
+                json!({"name":"p","value":{"longValue":7}}),
+            ),
+            (
+                SqlValue::Text("x".into()),
+                json!({"name":"p","value":{"stringValue":"x"}}),
+            ),
+            (
+                SqlValue::Decimal("29.99".into()),
+                json!({"name":"p","value":{"stringValue":"29.99"},"typeHint":"DECIMAL"}),
+            ),
+            (
+                SqlValue::Uuid("u".into()),
+                json!({"name":"p","value":{"stringValue":"u"},"typeHint":"UUID"}),
+            ),
+            (
+                SqlValue::Timestamp("2024-01-02 03:04:05".into()),
+                json!({"name":"p","value":{"stringValue":"2024-01-02 03:04:05"},"typeHint":"TIMESTAMP"}),
+            ),
+            (
+                SqlValue::Date("2024-01-02".into()),
+                json!({"name":"p","value":{"stringValue":"2024-01-02"},"typeHint":"DATE"}),
+            ),
+            (
+                SqlValue::Json("{}".into()),
+                json!({"name":"p","value":{"stringValue":"{}"},"typeHint":"JSON"}),
+            ),
+            (
+                SqlValue::Blob(vec![1, 2]),
+                json!({"name":"p","value":{"blobValue":"AQI="}}),
+            ),
+            (
+                SqlValue::Bool(true),
+                json!({"name":"p","value":{"booleanValue":true}}),
+            ),
         ];
         for (value, expected) in cases {
-            assert_eq!(parameter(&Param { name: "p", value: value.clone() }), Ok(expected), "{value:?}");
+            assert_eq!(
+                parameter(&Param {
+                    name: "p",
+                    value: value.clone()
+                }),
+                Ok(expected),
+                "{value:?}"
+            );
         }
-        assert!(parameter(&Param { name: "p", value: SqlValue::Double(f64::NAN) }).is_err());
+        assert!(parameter(&Param {
+            name: "p",
+            value: SqlValue::Double(f64::NAN)
+        })
+        .is_err());
     }
 
     #[test]
     fn cells_check_is_null_first() {
-        assert_eq!(cell(&json!({"isNull": true, "stringValue": "ignored"})), Ok(Cell::Null));
-        assert_eq!(cell(&json!({"isNull": false, "stringValue": "x"})), Ok(Cell::Text("x".into())));
+        assert_eq!(
+            cell(&json!({"isNull": true, "stringValue": "ignored"})),
+            Ok(Cell::Null)
+        );
+        assert_eq!(
+            cell(&json!({"isNull": false, "stringValue": "x"})),
+            Ok(Cell::Text("x".into()))
+        );
         assert_eq!(cell(&json!({"longValue": 3})), Ok(Cell::Long(3)));
-        assert_eq!(cell(&json!({"blobValue": "AQI="})), Ok(Cell::Blob(vec![1, 2])));
+        assert_eq!(
+            cell(&json!({"blobValue": "AQI="})),
+            Ok(Cell::Blob(vec![1, 2]))
+        );
         assert_eq!(
             cell(&json!({"arrayValue": {"stringValues": ["a", "b"]}})),
-            Ok(Cell::Array(vec![Cell::Text("a".into()), Cell::Text("b".into())]))
+            Ok(Cell::Array(vec![
+                Cell::Text("a".into()),
+                Cell::Text("b".into())
+            ]))
         );
         assert!(cell(&json!({"longValue": "3"})).is_err());
         assert!(cell(&json!({})).is_err());

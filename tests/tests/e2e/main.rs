@@ -1,6 +1,7 @@
 //! The end-to-end contract suite: requests against a running edge (`MOMENTUM_BASE_URL`), whatever runtime
 //! serves it. Every case checks status, headers and body. Run through `scripts/test.sh`.
 
+mod auth;
 mod catalog;
 mod errors;
 mod pagination;
