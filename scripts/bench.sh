@@ -24,11 +24,19 @@ log "building the Spin component and its dev composition"
 STATE=$ROOT/.local/bench
 rm -rf "$STATE"
 PG_PORT=54359 ORIGIN_PORT=4200
-declare -A port=([workers]=8807 [spin]=8809)
-trap 'trap - EXIT INT TERM; stack_down' EXIT INT TERM
+declare -A port=([workers]=8807 [spin]=8809 [nocache]=8811)
+trap 'trap - EXIT INT TERM; stack_down' EXIT
+trap 'exit 130' INT TERM
 origin_up
 workers_up "${port[workers]}"
+ready=$WORKERS_READY_SECONDS
 spin_up "${port[spin]}"
+# The same worker with the verified-token cache off: every request pays the RS256 check (WebCrypto).
+workers_up "${port[nocache]}" --var TOKEN_CACHE_SIZE:0
+WORKERS_READY_SECONDS=$ready
+# A premium learner's access token from the local Cognito stand-in, and the local API key.
+TOKEN=$("$ROOT/target/debug/local-origin" mint-token --user premium --expires-in 7200 --keys-dir "$STATE/cognito-keys")
+HEADERS=(-H "x-api-key: momentum-local-dev-key" -H "Authorization: Bearer $TOKEN")
 
 kib() { awk -v b="$1" 'BEGIN { printf "%.0f KiB", b / 1024 }'; }
 size() { echo "$(kib "$(stat -c %s "$1")") raw, $(kib "$(gzip -9c "$1" | wc -c)") gzip"; }
@@ -46,11 +54,12 @@ routes=(
   "/courses?category=leadership&limit=20"
   "/courses/20000000-0000-4000-8000-000000000001"
   "/categories"
+  "/users/me"
 )
-runtimes=(workers spin)
+runtimes=(workers nocache spin)
 declare -A rps p50 p99
 run() { # runtime route round
-  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:${port[$1]}$2")
+  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${HEADERS[@]}" "http://127.0.0.1:${port[$1]}$2")
   rps[$1,$2,$3]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   p50[$1,$2,$3]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99[$1,$2,$3]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
@@ -58,7 +67,7 @@ run() { # runtime route round
   ! grep -q "Non-2xx" <<<"$out" || die "$1 $2 answered non-2xx under load: $out"
 }
 for runtime in "${runtimes[@]}"; do
-  for route in "${routes[@]}"; do curl -fsS -o /dev/null "http://127.0.0.1:${port[$runtime]}$route"; done
+  for route in "${routes[@]}"; do curl -fsS -o /dev/null "${HEADERS[@]}" "http://127.0.0.1:${port[$runtime]}$route"; done
 done
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
@@ -66,8 +75,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
-printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' "" "" "Workers" "" "" "" "Spin" "" "" ""
-printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' route round "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health"
+echo "Every request carries the API key and a premium learner's bearer token (verified only where the route needs it)."
+printf '%-46s %5s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, token cache off" "Spin"
+printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' route round "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health"
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
     line=$(printf '%-46s %5s' "$route" "$round")

@@ -31,7 +31,8 @@ rm -f "$ROOT/.local-build.log"
 
 STATE=$ROOT/.local/dev
 PG_PORT=${PG_PORT:-54329} ORIGIN_PORT=${ORIGIN_PORT:-4000} EDGE_PORT=${EDGE_PORT:-8787}
-trap 'trap - INT TERM EXIT; echo; log "stopping"; stack_down' INT TERM EXIT
+trap 'status=$?; trap - INT TERM EXIT; echo; log "stopping"; stack_down; exit $status' EXIT
+trap 'exit 130' INT TERM
 stack_up
 
 cat <<MSG

@@ -31,20 +31,33 @@ data=${2:?data dir}
 mkdir -p "$data"
 data=$(cd "$data" && pwd)
 
+# As root, the server runs as `postgres`, which must be able to reach the data dir. A clone under a private
+# directory (mode 700, e.g. /root or a mktemp dir) is out of its reach: then the data lives in a directory of
+# its own under /var/tmp, named after the requested path (so the same clone finds the same data again).
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
+  fallback=/var/tmp/momentum-edge-pg/$(printf '%s' "$data" | sha256sum | cut -c1-16)
+  mkdir -p "$fallback"
+  chmod 755 /var/tmp/momentum-edge-pg
+  [ "$cmd" = start ] && echo "pg.sh: $data is out of the postgres user's reach; using $fallback" >&2
+  data=$fallback
+fi
+
 case "$cmd" in
   start)
     port=${3:?port}
     initdb=$(find_bin initdb); pg_ctl=$(find_bin pg_ctl)
     if [ "$(id -u)" = 0 ]; then chown postgres "$data"; chmod 700 "$data"; fi
     if [ ! -f "$data/PG_VERSION" ]; then
-      as_pg "$initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$data.initdb.log" 2>&1 \
-        || { cat "$data.initdb.log" >&2; exit 1; }
+      as_pg "$initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/tmp/momentum-initdb.$$.log 2>&1 \
+        || { cat /tmp/momentum-initdb.$$.log >&2; rm -f /tmp/momentum-initdb.$$.log; exit 1; }
+      rm -f /tmp/momentum-initdb.$$.log
     fi
     if as_pg "$pg_ctl" -D "$data" status >/dev/null 2>&1; then
       echo "postgres already running in $data"
     else
       as_pg "$pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c timezone=UTC" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off -c timezone=UTC" start >/dev/null \
+        || { echo "pg.sh: PostgreSQL did not start on port $port; its log:" >&2; tail -n 20 "$data/server.log" >&2; exit 1; }
     fi
     psql_bin=$(find_bin psql)
     if ! "$psql_bin" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='momentum'" postgres | grep -q 1; then

@@ -31,7 +31,40 @@ origin_up() {
   log "local origin on 127.0.0.1:$ORIGIN_PORT"
   cargo build --quiet -p local-origin
   setsid "$ROOT/target/debug/local-origin" --listen "127.0.0.1:$ORIGIN_PORT" --database-url "$DATABASE_URL" \
-    --migrations-dir "$ROOT/migrations" --seed ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
+    --migrations-dir "$ROOT/migrations" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
+  STACK_PIDS+=($!)
+  wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
+}
+
+workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance (a second instance logs apart)
+  local port=$1 log=$STATE/wrangler.log
+  shift
+  [ $# -gt 0 ] && log=$STATE/wrangler-$port.log
+  log "wrangler dev (Workers) on 127.0.0.1:$port"
+  [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
+  cd "$ROOT"
+  local started=$EPOCHREALTIME
+  CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+    --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
+    --persist-to "$STATE/wrangler-$port" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
+    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" "$@" \
+    >"$log" 2>&1 </dev/null &
+  STACK_PIDS+=($!)
+  # "Ready on" is printed before the worker answers: poll a route until it does.
+  wait_http "http://127.0.0.1:$port/health" 90 $! || { tail -n 30 "$log" >&2; die "wrangler dev did not start"; }
+  WORKERS_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}
+
+origin_up() {
+  mkdir -p "$STATE"
+  log "PostgreSQL on 127.0.0.1:$PG_PORT (data in ${STATE#$ROOT/}/pg)"
+  DATABASE_URL=$("$ROOT/scripts/pg.sh" start "$STATE/pg" "$PG_PORT" | tail -n1)
+  export DATABASE_URL
+
+  log "local origin on 127.0.0.1:$ORIGIN_PORT"
+  cargo build --quiet -p local-origin
+  setsid "$ROOT/target/debug/local-origin" --listen "127.0.0.1:$ORIGIN_PORT" --database-url "$DATABASE_URL" \
+    --migrations-dir "$ROOT/migrations" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
 }
@@ -45,6 +78,7 @@ workers_up() {
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
     --persist-to "$STATE/wrangler" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
+    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
     >"$STATE/wrangler.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   # "Ready on" is printed before the worker answers: poll a route until it does.
@@ -90,12 +124,17 @@ with open(dev_env) as f:
         line = line.strip()
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
+            # Values holding JSON are single-quoted so that `. ./spin.dev.env` keeps them intact.
+            if len(value) >= 2 and value[0] == value[-1] == "'":
+                value = value[1:-1]
             dev[key] = value
 missing = []
 for name, spec in declared.items():
     key = "SPIN_VARIABLE_" + name.upper()
-    if name == "data_api_endpoint":
+    if name in ("data_api_endpoint", "jwks_origin"):
         value = endpoint
+    elif name == "cognito_jwks_url":
+        value = endpoint + "/us-east-1_LocalDev1/.well-known/jwks.json"
     elif key in os.environ:
         value = os.environ[key]
     elif key in dev:

@@ -30,17 +30,18 @@ STATE=$ROOT/.local/test
 rm -rf "$STATE"
 PG_PORT=${TEST_PG_PORT:-54339} ORIGIN_PORT=${TEST_ORIGIN_PORT:-4100} EDGE_PORT=${TEST_EDGE_PORT:-8797} SPIN_PORT=${TEST_SPIN_PORT:-8799}
 ORIGIN_FLAGS=--test-controls
-trap 'status=$?; trap - EXIT INT TERM; stack_down; [ $status = 0 ] || { for log in origin wrangler spin; do echo "--- $log log"; tail -n 40 "$STATE/$log.log"; done; } >&2 2>/dev/null; exit $status' EXIT INT TERM
+trap 'status=$?; trap - EXIT INT TERM; stack_down; [ $status = 0 ] || { for log in origin wrangler spin; do echo "--- $log log"; tail -n 40 "$STATE/$log.log"; done; } >&2 2>/dev/null; exit $status' EXIT
+trap 'exit 130' INT TERM
 origin_up
 workers_up "$EDGE_PORT"
 spin_up "$SPIN_PORT"
-export MOMENTUM_ORIGIN_URL=http://127.0.0.1:$ORIGIN_PORT
+export MOMENTUM_ORIGIN_URL=http://127.0.0.1:$ORIGIN_PORT MOMENTUM_API_KEY=momentum-local-dev-key
 
 # One contract suite, run against each edge in turn (never both at once: origin faults are global).
 for edge in "workers $EDGE_PORT" "spin $SPIN_PORT"; do
   read -r runtime port <<<"$edge"
   log "the contract suite against the $runtime edge (http://127.0.0.1:$port)"
-  MOMENTUM_RUNTIME=$runtime MOMENTUM_BASE_URL=http://127.0.0.1:$port cargo test -p momentum-tests --test e2e
+  MOMENTUM_RUNTIME=$runtime MOMENTUM_BASE_URL=http://127.0.0.1:$port cargo test -p momentum-tests --test e2e --test jwks
 done
 log "both edges give the same answers"
 MOMENTUM_WORKERS_URL=http://127.0.0.1:$EDGE_PORT MOMENTUM_SPIN_URL=http://127.0.0.1:$SPIN_PORT \

@@ -1,26 +1,92 @@
-//! The one entry: [`App::handle`] turns a request into a response. It parses (route, query), executes
-//! (one statement through the [`Database`] port), and renders the envelope. It never panics and never returns
-//! an error: every failure is an envelope with its status.
+//! The one entry: [`App::handle`] turns a request into a response. It checks the API key and its plan, finds
+//! the route, applies the route's access rule (verifying the bearer token when the rule needs one), runs the
+//! handler through the ports, and renders the envelope. It never panics and never returns an error: every
+//! failure is an envelope with its status.
+//!
+//! An `App` is built once per isolate and reused: it owns the per-isolate state (JWKS, verified tokens,
+//! rate counters).
 
+use crate::auth::api_keys::{ApiKeys, RateStatus};
+use crate::auth::jwt::CognitoConfig;
+use crate::auth::policy::{self, Access};
+use crate::auth::{self, AuthState, Principal, Role};
 use crate::catalog::{categories, courses, lessons};
 use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
-use crate::ports::Database;
+use crate::ports::{Clock, Database, HttpClient, RsaVerifier};
 use crate::router::{self, Route};
-use http::header::{HeaderValue, LINK};
+use crate::users;
+use http::header::{HeaderValue, AUTHORIZATION, LINK};
 use http::{Method, Request, Response, StatusCode};
 
-/// Deployment settings the core needs (the shells read them from their runtime's variables).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The ports an `App` runs on. A shell implements this once, naming its runtime's implementations.
+pub trait Ports {
+    /// The origin database.
+    type Db: Database;
+    /// Outbound HTTP (JWKS).
+    type Http: HttpClient;
+    /// Wall-clock time.
+    type Clock: Clock;
+    /// RS256 signature checks.
+    type Rsa: RsaVerifier;
+    /// The database port.
+    fn db(&self) -> &Self::Db;
+    /// The outbound HTTP port.
+    fn http(&self) -> &Self::Http;
+    /// The clock port.
+    fn clock(&self) -> &Self::Clock;
+    /// The RSA port.
+    fn rsa(&self) -> &Self::Rsa;
+}
+
+/// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `max-age` of public catalog answers, in seconds.
     pub catalog_max_age: u32,
+    /// The Cognito user pool whose access tokens are accepted.
+    pub cognito: CognitoConfig,
+    /// API keys and usage plans.
+    pub api_keys: ApiKeys,
+    /// Size of the verified-token cache (0 turns it off).
+    pub token_cache_size: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config { catalog_max_age: 60 }
+impl Config {
+    /// Reads the settings from variables, by name:
+    /// `COGNITO_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` (comma-separated), `API_KEYS`,
+    /// `USAGE_PLANS` (required); `COGNITO_JWKS_URL`, `JWT_LEEWAY_SECONDS` (60), `TOKEN_CACHE_SIZE` (1024),
+    /// `CATALOG_MAX_AGE` (60) (optional). The error names the variable.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let required = |name: &str| {
+            var(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("variable {name} is not set"))
+        };
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            match var(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(raw) => raw.trim().parse().map_err(|_| format!("variable {name} is not a number: {raw}")),
+            }
+        };
+        let client_ids: Vec<String> =
+            required("COGNITO_CLIENT_IDS")?.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        if client_ids.is_empty() {
+            return Err("variable COGNITO_CLIENT_IDS names no client".into());
+        }
+        let mut cognito =
+            CognitoConfig::new(&required("COGNITO_REGION")?, &required("COGNITO_USER_POOL_ID")?, client_ids);
+        if let Some(url) = var("COGNITO_JWKS_URL").filter(|v| !v.trim().is_empty()) {
+            cognito.jwks_url = url;
+        }
+        cognito.leeway_secs = u32::try_from(number("JWT_LEEWAY_SECONDS", 60)?)
+            .map_err(|_| "JWT_LEEWAY_SECONDS is too large".to_owned())?;
+        Ok(Config {
+            catalog_max_age: u32::try_from(number("CATALOG_MAX_AGE", 60)?)
+                .map_err(|_| "CATALOG_MAX_AGE is too large".to_owned())?,
+            cognito,
+            api_keys: ApiKeys::from_json(&required("API_KEYS")?, &required("USAGE_PLANS")?)?,
+            token_cache_size: usize::try_from(number("TOKEN_CACHE_SIZE", 1024)?).unwrap_or(usize::MAX),
+        })
     }
 }
 
@@ -31,20 +97,29 @@ pub struct Failure(pub ApiError);
 
 /// The edge API, over its ports.
 #[derive(Debug)]
-pub struct App<D> {
+pub struct App<P> {
     config: Config,
-    db: D,
+    ports: P,
+    auth: AuthState,
 }
 
-impl<D: Database> App<D> {
-    /// An app over the `db` port.
-    pub fn new(config: Config, db: D) -> Self {
-        App { config, db }
+impl<P: Ports> App<P> {
+    /// An app over `ports`.
+    pub fn new(config: Config, ports: P) -> Self {
+        let auth = AuthState::new(config.token_cache_size);
+        App { config, ports, auth }
+    }
+
+    /// Per-isolate identity state (for diagnostics and tests).
+    pub fn auth_state(&self) -> &AuthState {
+        &self.auth
     }
 
     /// Answers one request. A failed request carries its [`Failure`] in the response's extensions.
     pub async fn handle(&self, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
-        let mut response = match self.dispatch(&request).await {
+        let mut rate = None;
+        let result = self.authorize_and_dispatch(&request, &mut rate).await;
+        let mut response = match result {
             Ok(response) => response,
             Err(err) => {
                 let mut response = envelope::error(&err);
@@ -52,14 +127,92 @@ impl<D: Database> App<D> {
                 response
             }
         };
+        if let Some(status) = rate {
+            rate_headers(&mut response, status);
+        }
         if request.method() == Method::HEAD {
             response.body_mut().clear();
         }
         response
     }
 
-    async fn dispatch(&self, request: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, ApiError> {
-        let route = router::route(request.method(), request.uri().path())?;
+    async fn authorize_and_dispatch(
+        &self,
+        request: &Request<Vec<u8>>,
+        rate: &mut Option<RateStatus>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        let path = request.uri().path();
+        if path != "/health" {
+            match self.check_api_key(request) {
+                Ok(status) => *rate = Some(status),
+                Err((err, status)) => {
+                    *rate = status;
+                    return Err(err);
+                }
+            }
+        }
+        let route = router::route(request.method(), path)?;
+        let access = policy::access(&route);
+        let principal = match access {
+            Access::Open | Access::Public => None,
+            Access::OptionalUser if !request.headers().contains_key(AUTHORIZATION) => None,
+            Access::OptionalUser | Access::SignedIn | Access::SelfOrAdmin | Access::Admin => {
+                Some(self.authenticate(request).await?)
+            }
+        };
+        if let Some(principal) = &principal {
+            match access {
+                Access::Admin if principal.role != Role::Admin => {
+                    return Err(ApiError::Forbidden { reason: "admin_required" })
+                }
+                Access::SelfOrAdmin if principal.role != Role::Admin => {
+                    let subject = policy::subject(&route).unwrap_or_default();
+                    if !subject.eq_ignore_ascii_case(&principal.user_id) {
+                        return Err(ApiError::Forbidden { reason: "not_your_resource" });
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.dispatch(request, route, principal.as_ref()).await
+    }
+
+    /// Checks `x-api-key` and counts the request against its plan; the counters come back either way, for the
+    /// `RateLimit-*` headers.
+    fn check_api_key(&self, request: &Request<Vec<u8>>) -> Result<RateStatus, (ApiError, Option<RateStatus>)> {
+        let invalid = || (ApiError::ApiKeyInvalid, None);
+        // HTTP strips whitespace around field values (RFC 9110 §5.5); some servers do it before us, so do it here too.
+        let presented =
+            request.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim).ok_or_else(invalid)?;
+        let (key, plan) = self.config.api_keys.find(presented).ok_or_else(invalid)?;
+        let now = self.ports.clock().now_millis();
+        let checked = self.auth.limiter.borrow_mut().check(key, plan, now);
+        checked.map_err(|limited| {
+            (
+                ApiError::RateLimited { retry_after: limited.retry_after_secs, quota: limited.quota },
+                Some(limited.status),
+            )
+        })
+    }
+
+    async fn authenticate(&self, request: &Request<Vec<u8>>) -> Result<Principal, ApiError> {
+        let header = request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().map_err(|_| ApiError::TokenInvalid { reason: "not a bearer token" }));
+        let token = auth::bearer(header.transpose()?)?;
+        let ports = &self.ports;
+        let identity =
+            auth::verify(&self.auth, &self.config.cognito, ports.http(), ports.clock(), ports.rsa(), token).await?;
+        auth::principal(&self.auth, ports.db(), identity).await
+    }
+
+    async fn dispatch(
+        &self,
+        request: &Request<Vec<u8>>,
+        route: Route,
+        principal: Option<&Principal>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
         let query = request.uri().query();
         let public = Caching::Public { max_age: self.config.catalog_max_age };
         match route {
@@ -99,21 +252,63 @@ impl<D: Database> App<D> {
                 let statement = lessons::get_statement(&id).ok_or(ApiError::NotFound { resource: "lesson" })?;
                 let rows = self.query(&statement).await?;
                 let row = rows.first().ok_or(ApiError::NotFound { resource: "lesson" })?;
-                Ok(envelope::success(StatusCode::OK, &lessons::LessonDetail::from_row(row)?, public))
+                // What a signed-in caller sees may differ from the public answer: never shared-cacheable then.
+                let caching = if principal.is_some() { Caching::NoStore } else { public };
+                Ok(envelope::success(StatusCode::OK, &lessons::LessonDetail::from_row(row)?, caching))
             }
             Route::ListCategories => {
                 no_query(query)?;
                 let rows = self.query(&categories::list_statement()).await?;
                 Ok(envelope::success(StatusCode::OK, &categories::list(&rows)?, public))
             }
+            Route::Me => {
+                no_query(query)?;
+                let principal = principal.ok_or(ApiError::Unauthorized)?;
+                Ok(envelope::success(StatusCode::OK, principal, Caching::NoStore))
+            }
+            Route::GetUser(id) => {
+                no_query(query)?;
+                let statement = users::get_statement(&id).ok_or(ApiError::NotFound { resource: "user" })?;
+                let rows = self.query(&statement).await?;
+                let row = rows.first().ok_or(ApiError::NotFound { resource: "user" })?;
+                Ok(envelope::success(StatusCode::OK, &users::User::from_row(row)?, Caching::NoStore))
+            }
+            Route::CreateCourse
+            | Route::UpdateCourse(_)
+            | Route::DeleteCourse(_)
+            | Route::CreateLesson
+            | Route::UpdateLesson(_)
+            | Route::DeleteLesson(_)
+            | Route::ListEnrollments
+            | Route::CreateEnrollment
+            | Route::RecordProgress
+            | Route::GetProgress(_)
+            | Route::UpdateUser(_)
+            | Route::GetUserStats(_)
+            | Route::Analytics(_)
+            | Route::GenerateCourse
+            | Route::GenerateVideo
+            | Route::GenerationJob(_)
+            | Route::ListBadges
+            | Route::Recommendations
+            | Route::MediaPlayback(_)
+            | Route::MediaObject(_)
+            | Route::CreateUpload => Err(ApiError::NotImplemented),
         }
     }
 
     async fn query(&self, statement: &Statement) -> Result<crate::db::ResultSet, ApiError> {
-        self.db.execute(statement).await.map_err(ApiError::from)
+        self.ports.db().execute(statement).await.map_err(ApiError::from)
     }
 }
 
 fn no_query(query: Option<&str>) -> Result<(), ApiError> {
     crate::query::Query::parse(query, &[]).map(|_| ())
+}
+
+fn rate_headers(response: &mut Response<Vec<u8>>, status: RateStatus) {
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(status.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(status.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(status.reset_secs));
 }

@@ -2,7 +2,7 @@
 //! `{"success":false,"error":{"code","message","details"}}`, and the headers every answer carries.
 
 use crate::error::ApiError;
-use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 use serde::Serialize;
 
@@ -60,8 +60,25 @@ pub fn error(err: &ApiError) -> Response<Vec<u8>> {
                 headers.insert(ALLOW, value);
             }
         }
-        ApiError::OriginUnavailable { retry_after, .. } => {
+        ApiError::OriginUnavailable { retry_after, .. } | ApiError::RateLimited { retry_after, .. } => {
             headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        ApiError::Unauthorized => {
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"momentum\""));
+        }
+        ApiError::TokenExpired => {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(
+                    "Bearer realm=\"momentum\", error=\"invalid_token\", error_description=\"the token has expired\"",
+                ),
+            );
+        }
+        ApiError::TokenInvalid { .. } => {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"momentum\", error=\"invalid_token\""),
+            );
         }
         _ => {}
     }

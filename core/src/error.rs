@@ -17,6 +17,31 @@ pub enum ApiError {
         /// What is wrong with it, for a human.
         reason: String,
     },
+    /// 401 `UNAUTHORIZED`: the route needs a bearer token and none was sent.
+    Unauthorized,
+    /// 401 `TOKEN_EXPIRED`: the token's `exp` (plus leeway) has passed.
+    TokenExpired,
+    /// 401 `TOKEN_INVALID`: the token is malformed, forged, for another pool/client, or otherwise unacceptable.
+    TokenInvalid {
+        /// Why, in a few words (safe to send: it names the rule, not the key material).
+        reason: &'static str,
+    },
+    /// 403 `API_KEY_INVALID`: `x-api-key` is missing or unknown.
+    ApiKeyInvalid,
+    /// 403 `FORBIDDEN`: signed in, but this role or user may not do this.
+    Forbidden {
+        /// Which rule refused (`admin_required`, `not_your_resource`).
+        reason: &'static str,
+    },
+    /// 429 `RATE_LIMITED`: the API key's plan is spent for now; retry after `retry_after` seconds.
+    RateLimited {
+        /// Seconds, sent as `Retry-After`.
+        retry_after: u32,
+        /// Whether the daily quota (rather than the rate) ran out.
+        quota: bool,
+    },
+    /// 501 `NOT_IMPLEMENTED`: the route exists and its access rule passed, but this deployment does not serve it yet.
+    NotImplemented,
     /// 404 `NOT_FOUND`: no route, or no such resource.
     NotFound {
         /// What was looked for (`route`, `course`, `lesson`).
@@ -61,6 +86,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized | ApiError::TokenExpired | ApiError::TokenInvalid { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::ApiKeyInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::OriginError { .. } => StatusCode::BAD_GATEWAY,
@@ -74,6 +103,13 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Validation { .. } => "VALIDATION_ERROR",
+            ApiError::Unauthorized => "UNAUTHORIZED",
+            ApiError::TokenExpired => "TOKEN_EXPIRED",
+            ApiError::TokenInvalid { .. } => "TOKEN_INVALID",
+            ApiError::ApiKeyInvalid => "API_KEY_INVALID",
+            ApiError::Forbidden { .. } => "FORBIDDEN",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
+            ApiError::NotImplemented => "NOT_IMPLEMENTED",
             ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::OriginError { .. } => "ORIGIN_ERROR",
@@ -87,6 +123,14 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Validation { field, reason } => format!("invalid {field}: {reason}"),
+            ApiError::Unauthorized => "a bearer token is required".to_owned(),
+            ApiError::TokenExpired => "the token has expired".to_owned(),
+            ApiError::TokenInvalid { .. } => "the token is not valid".to_owned(),
+            ApiError::ApiKeyInvalid => "a valid x-api-key header is required".to_owned(),
+            ApiError::Forbidden { .. } => "you may not do this".to_owned(),
+            ApiError::RateLimited { quota: true, .. } => "the API key's daily quota is spent".to_owned(),
+            ApiError::RateLimited { .. } => "too many requests for this API key".to_owned(),
+            ApiError::NotImplemented => "this route is not served yet".to_owned(),
             ApiError::NotFound { resource: "route" } => "no such route".to_owned(),
             ApiError::NotFound { resource } => format!("{resource} not found"),
             ApiError::MethodNotAllowed { .. } => "method not allowed on this path".to_owned(),
@@ -108,13 +152,26 @@ impl ApiError {
             ApiError::NotFound { resource } => {
                 details.insert("resource".into(), Value::from(*resource));
             }
+            ApiError::TokenInvalid { reason } | ApiError::Forbidden { reason } => {
+                details.insert("reason".into(), Value::from(*reason));
+            }
+            ApiError::RateLimited { retry_after, quota } => {
+                details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
+                details.insert("limit".into(), Value::from(if *quota { "daily_quota" } else { "rate" }));
+            }
             ApiError::MethodNotAllowed { allow } => {
                 details.insert("allow".into(), Value::from(allow.to_vec()));
             }
             ApiError::OriginUnavailable { retry_after, .. } => {
                 details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
             }
-            ApiError::OriginError { .. } | ApiError::OriginTimeout { .. } | ApiError::Internal { .. } => {}
+            ApiError::Unauthorized
+            | ApiError::TokenExpired
+            | ApiError::ApiKeyInvalid
+            | ApiError::NotImplemented
+            | ApiError::OriginError { .. }
+            | ApiError::OriginTimeout { .. }
+            | ApiError::Internal { .. } => {}
         }
         details
     }

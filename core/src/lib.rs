@@ -9,6 +9,7 @@
 #![allow(async_fn_in_trait)] // The ports are deliberately not `Send`: Workers futures are not.
 
 pub mod app;
+pub mod auth;
 pub mod catalog;
 pub mod db;
 pub mod envelope;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod ports;
 pub mod query;
 pub mod router;
+pub mod users;
 
-pub use app::{App, Config};
+pub use app::{App, Config, Ports};
 pub use error::ApiError;

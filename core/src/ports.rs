@@ -37,3 +37,15 @@ impl std::fmt::Display for TransportError {
 }
 
 impl std::error::Error for TransportError {}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 (RS256) signature checks. Workers implement it with WebCrypto (native
+/// code, far cheaper than RSA in wasm); other runtimes use `auth::crypto::RustRsaVerifier`.
+pub trait RsaVerifier {
+    /// Whether `signature` is `key`'s RS256 signature of `message`. `Err` only when the check could not run.
+    async fn verify_rs256(
+        &self,
+        key: &crate::auth::jwks::RsaJwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String>;
+}

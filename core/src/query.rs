@@ -56,7 +56,9 @@ pub fn limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError>
 pub fn slug<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
     let well_formed = !raw.is_empty()
         && raw.len() <= 64
-        && raw.split('-').all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && raw
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if well_formed {
         Ok(raw)
     } else {
@@ -106,7 +108,9 @@ mod tests {
             let got = limit(*raw, 20, 100);
             match (expected, &got) {
                 (Ok(want), Ok(have)) => assert_eq!(want, have, "limit {raw:?}"),
-                (Err(()), Err(ApiError::Validation { field, .. })) => assert_eq!(field, "limit", "limit {raw:?}"),
+                (Err(()), Err(ApiError::Validation { field, .. })) => {
+                    assert_eq!(field, "limit", "limit {raw:?}")
+                }
                 _ => panic!("limit {raw:?}: expected {expected:?}, got {got:?}"),
             }
         }
@@ -119,7 +123,10 @@ mod tests {
         }
         let too_long = "a".repeat(65);
         for bad in ["", "Leadership", "web_dev", "-a", "a-", "a--b", "a b", "é", "a/b", too_long.as_str()] {
-            assert!(matches!(slug("category", bad), Err(ApiError::Validation { ref field, .. }) if field == "category"), "{bad:?}");
+            assert!(
+                matches!(slug("category", bad), Err(ApiError::Validation { ref field, .. }) if field == "category"),
+                "{bad:?}"
+            );
         }
     }
 
@@ -127,16 +134,26 @@ mod tests {
     fn uuid_cases() {
         assert!(is_uuid("20000000-0000-4000-8000-000000000001"));
         assert!(is_uuid("ABCDEF00-0000-4000-8000-000000000001"));
-        for bad in ["", "course-123", "20000000000040008000000000000001", "20000000-0000-4000-8000-00000000000g", "20000000-0000-4000-8000-0000000000011"] {
+        for bad in [
+            "",
+            "course-123",
+            "20000000000040008000000000000001",
+            "20000000-0000-4000-8000-00000000000g",
+            "20000000-0000-4000-8000-0000000000011",
+        ] {
             assert!(!is_uuid(bad), "{bad:?}");
         }
-        assert_eq!(uuid("courseId", Some("ABCDEF00-0000-4000-8000-000000000001")).as_deref(), Ok("abcdef00-0000-4000-8000-000000000001"));
+        assert_eq!(
+            uuid("courseId", Some("ABCDEF00-0000-4000-8000-000000000001")).as_deref(),
+            Ok("abcdef00-0000-4000-8000-000000000001")
+        );
         assert!(matches!(uuid("courseId", None), Err(ApiError::Validation { ref field, .. }) if field == "courseId"));
     }
 
     #[test]
     fn query_parsing() {
-        let query = Query::parse(Some("category=web%2Ddev&limit=5&cursor=a+b"), &["category", "limit", "cursor"]).expect("valid");
+        let query = Query::parse(Some("category=web%2Ddev&limit=5&cursor=a+b"), &["category", "limit", "cursor"])
+            .expect("valid");
         assert_eq!(query.get("category"), Some("web-dev"));
         assert_eq!(query.get("limit"), Some("5"));
         assert_eq!(query.get("cursor"), Some("a b"));

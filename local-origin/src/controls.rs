@@ -1,4 +1,5 @@
-//! Test-only controls under `/_local`: call counters and injected faults.
+//! Test-only controls under `/_local`: call counters and injected faults (the Cognito stand-in's are in
+//! `cognito::controls`).
 //!
 //! End-to-end tests need to see how many Data API calls the edge made (did the cache work? did it retry?)
 //! and to make the origin fail on purpose (a resuming database, a timeout) without touching PostgreSQL.
@@ -25,10 +26,11 @@ pub enum Op {
     RollbackTransaction,
 }
 
-/// Calls received per operation since start or the last reset.
+/// Calls received per operation, and JWKS fetches, since start or the last reset.
 #[derive(Default)]
 pub struct Stats {
     counts: [AtomicU64; 5],
+    jwks: AtomicU64,
 }
 
 /// The `/_local/stats` body.
@@ -40,12 +42,19 @@ pub struct StatsSnapshot {
     pub begin_transaction: u64,
     pub commit_transaction: u64,
     pub rollback_transaction: u64,
+    /// Fetches of the Cognito stand-in's JWKS.
+    pub jwks: u64,
 }
 
 impl Stats {
     /// Counts one call.
     pub fn count(&self, op: Op) {
         self.counts[op as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one JWKS fetch.
+    pub fn count_jwks(&self) {
+        self.jwks.fetch_add(1, Ordering::Relaxed);
     }
 
     fn snapshot(&self) -> StatsSnapshot {
@@ -56,11 +65,12 @@ impl Stats {
             begin_transaction: n(Op::BeginTransaction),
             commit_transaction: n(Op::CommitTransaction),
             rollback_transaction: n(Op::RollbackTransaction),
+            jwks: self.jwks.load(Ordering::Relaxed),
         }
     }
 
     fn reset(&self) {
-        for c in &self.counts {
+        for c in self.counts.iter().chain([&self.jwks]) {
             c.store(0, Ordering::Relaxed);
         }
     }
@@ -141,12 +151,9 @@ async fn reset(State(c): State<Controls>) -> Json<StatsSnapshot> {
     Json(c.stats.snapshot())
 }
 
-async fn arm(
-    State(c): State<Controls>,
-    body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let req: FaultRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))?;
+async fn arm(State(c): State<Controls>, body: axum::body::Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: FaultRequest =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))?;
     let code = ErrorCode::injectable(&req.code).ok_or_else(|| {
         ApiError::bad_request(format!(
             "Cannot inject '{}': use DatabaseResumingException, StatementTimeoutException, \
@@ -155,9 +162,7 @@ async fn arm(
         ))
     })?;
     c.faults.set((req.count > 0).then_some((code, req.count)));
-    Ok(Json(
-        serde_json::json!({"code": req.code, "count": req.count}),
-    ))
+    Ok(Json(serde_json::json!({"code": req.code, "count": req.count})))
 }
 
 async fn disarm(State(c): State<Controls>) -> Json<serde_json::Value> {
@@ -174,10 +179,7 @@ mod tests {
         let faults = Faults::default();
         assert!(faults.take().is_none());
         faults.set(Some((ErrorCode::DatabaseResumingException, 2)));
-        assert_eq!(
-            faults.take().map(|e| e.code),
-            Some(ErrorCode::DatabaseResumingException)
-        );
+        assert_eq!(faults.take().map(|e| e.code), Some(ErrorCode::DatabaseResumingException));
         assert!(faults.take().is_some());
         assert!(faults.take().is_none());
     }
@@ -188,9 +190,12 @@ mod tests {
         stats.count(Op::Execute);
         stats.count(Op::Execute);
         stats.count(Op::RollbackTransaction);
+        stats.count_jwks();
         assert_eq!(stats.snapshot().execute, 2);
         assert_eq!(stats.snapshot().rollback_transaction, 1);
+        assert_eq!(stats.snapshot().jwks, 1);
         stats.reset();
         assert_eq!(stats.snapshot().execute, 0);
+        assert_eq!(stats.snapshot().jwks, 0);
     }
 }

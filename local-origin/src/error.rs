@@ -115,11 +115,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            db_connection_id: None,
-        }
+        Self { code, message: message.into(), db_connection_id: None }
     }
 
     /// A `BadRequestException`, the Data API's answer to any malformed call.
@@ -133,24 +129,15 @@ impl IntoResponse for ApiError {
         let mut body = serde_json::Map::new();
         body.insert("message".into(), self.message.into());
         if self.code == ErrorCode::StatementTimeoutException {
-            body.insert(
-                "dbConnectionId".into(),
-                self.db_connection_id.unwrap_or(0).into(),
-            );
+            body.insert("dbConnectionId".into(), self.db_connection_id.unwrap_or(0).into());
         }
         let mut response = (
             self.code.status(),
-            [(
-                axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
+            [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             serde_json::Value::Object(body).to_string(),
         )
             .into_response();
-        response.headers_mut().insert(
-            "x-amzn-ErrorType",
-            HeaderValue::from_static(self.code.as_str()),
-        );
+        response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(self.code.as_str()));
         response
     }
 }

@@ -27,14 +27,7 @@ fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> MigrateError + '_ {
     move |e| {
         let detail = e
             .as_db_error()
-            .map(|d| {
-                format!(
-                    "{}: {} (SQLState {})",
-                    d.severity(),
-                    d.message(),
-                    d.code().code()
-                )
-            })
+            .map(|d| format!("{}: {} (SQLState {})", d.severity(), d.message(), d.code().code()))
             .unwrap_or_else(|| e.to_string());
         MigrateError(format!("{context}: {detail}"))
     }
@@ -42,16 +35,11 @@ fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> MigrateError + '_ {
 
 /// `.sql` files in `dir` whose names satisfy `keep`, sorted by name.
 fn sql_files(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, MigrateError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| MigrateError(format!("cannot read {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| MigrateError(format!("cannot read {}: {e}", dir.display())))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".sql") && keep(n))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".sql") && keep(n)))
         .collect();
     files.sort();
     Ok(files)
@@ -64,14 +52,11 @@ fn is_migration_name(name: &str) -> bool {
 }
 
 fn read(path: &Path) -> Result<String, MigrateError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| MigrateError(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| MigrateError(format!("cannot read {}: {e}", path.display())))
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Applies pending migrations, then (if `seed`) every seed file; returns the names applied.
@@ -80,14 +65,9 @@ pub async fn run(client: &mut Client, dir: &Path, seed: bool) -> Result<Vec<Stri
         .batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = 0;")
         .await
         .map_err(db("cannot configure the migration session"))?;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(db("cannot take the migration lock"))?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await.map_err(db("cannot take the migration lock"))?;
     let result = apply(client, dir, seed).await;
-    let unlock = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
+    let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
     let applied = result?;
     unlock.map_err(db("cannot release the migration lock"))?;
     Ok(applied)
@@ -117,9 +97,7 @@ async fn apply(client: &mut Client, dir: &Path, seed: bool) -> Result<Vec<String
         let sql = read(&path)?;
         let tx = client.transaction().await.map_err(db(&name))?;
         tx.batch_execute(&sql).await.map_err(db(&name))?;
-        tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[&name])
-            .await
-            .map_err(db(&name))?;
+        tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[&name]).await.map_err(db(&name))?;
         tx.commit().await.map_err(db(&name))?;
         tracing::info!(migration = %name, "applied");
         applied.push(name);

@@ -46,17 +46,13 @@ impl std::ops::Deref for PooledConn {
 
     fn deref(&self) -> &Conn {
         // Only `Drop` takes the connection out.
-        self.conn
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("connection taken before drop"))
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("connection taken before drop"))
     }
 }
 
 impl std::ops::DerefMut for PooledConn {
     fn deref_mut(&mut self) -> &mut Conn {
-        self.conn
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("connection taken before drop"))
+        self.conn.as_mut().unwrap_or_else(|| unreachable!("connection taken before drop"))
     }
 }
 
@@ -84,10 +80,7 @@ pub async fn connect(url: &str) -> Result<Client, tokio_postgres::Error> {
 }
 
 /// Connects, retrying for up to `patience` while PostgreSQL starts.
-pub async fn connect_with_retry(
-    url: &str,
-    patience: Duration,
-) -> Result<Client, tokio_postgres::Error> {
+pub async fn connect_with_retry(url: &str, patience: Duration) -> Result<Client, tokio_postgres::Error> {
     let deadline = Instant::now() + patience;
     loop {
         match connect(url).await {
@@ -116,16 +109,12 @@ impl Pool {
 
     /// Borrows a connection, opening one if none is idle.
     pub async fn get(&self) -> Result<PooledConn, ApiError> {
-        let permit =
-            tokio::time::timeout(ACQUIRE_TIMEOUT, self.inner.permits.clone().acquire_owned())
-                .await
-                .map_err(|_| {
-                    ApiError::new(
-                        ErrorCode::ServiceUnavailableError,
-                        "Timed out waiting for a free database connection",
-                    )
-                })?
-                .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailableError, "Shutting down"))?;
+        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.inner.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                ApiError::new(ErrorCode::ServiceUnavailableError, "Timed out waiting for a free database connection")
+            })?
+            .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailableError, "Shutting down"))?;
         let reused = loop {
             let candidate = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
             match candidate {
@@ -137,20 +126,13 @@ impl Pool {
             Some(conn) => conn,
             None => self.open().await?,
         };
-        Ok(PooledConn {
-            conn: Some(conn),
-            pool: self.inner.clone(),
-            _permit: permit,
-        })
+        Ok(PooledConn { conn: Some(conn), pool: self.inner.clone(), _permit: permit })
     }
 
     async fn open(&self) -> Result<Conn, ApiError> {
         let unavailable = |e: tokio_postgres::Error| {
             tracing::warn!(error = %e, "cannot open a PostgreSQL connection");
-            ApiError::new(
-                ErrorCode::DatabaseUnavailableException,
-                "The database is not available",
-            )
+            ApiError::new(ErrorCode::DatabaseUnavailableException, "The database is not available")
         };
         let client = connect(&self.inner.url).await.map_err(unavailable)?;
         let row = client

@@ -23,11 +23,7 @@ const MISMATCH: &str = "The request signature we calculated does not match the s
 Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
 /// Everything outside RFC 3986's unreserved set is percent-encoded.
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 /// Paths keep their `/` separators.
 const PATH_SET: &AsciiSet = &QUERY_SET.remove(b'/');
 
@@ -57,11 +53,7 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier for `service` in `region` that knows no keys yet.
     pub fn new(region: impl Into<String>, service: impl Into<String>) -> Self {
-        Self {
-            region: region.into(),
-            service: service.into(),
-            secrets: HashMap::new(),
-        }
+        Self { region: region.into(), service: service.into(), secrets: HashMap::new() }
     }
 
     /// Adds an access key id and its secret.
@@ -75,10 +67,7 @@ impl Verifier {
         let auth = parse_authorization(req.headers)?;
         let scope: Vec<&str> = auth.credential.split('/').collect();
         let [access_key_id, scope_date, region, service, terminator] = scope[..] else {
-            return Err(incomplete(format!(
-                "Authorization header credential is malformed: '{}'.",
-                auth.credential
-            )));
+            return Err(incomplete(format!("Authorization header credential is malformed: '{}'.", auth.credential)));
         };
         if terminator != "aws4_request" {
             return Err(invalid(format!(
@@ -92,15 +81,10 @@ impl Verifier {
             ));
         };
         let amz_date = header_str(req.headers, "x-amz-date").ok_or_else(|| {
-            incomplete(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-            )
+            incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         })?;
-        let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
-            incomplete(format!(
-                "Date must be in ISO-8601 'basic format'. Got '{amz_date}'."
-            ))
-        })?;
+        let signed_at = parse_amz_date(amz_date)
+            .ok_or_else(|| incomplete(format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'.")))?;
         if !amz_date.starts_with(scope_date) || scope_date.len() != 8 {
             return Err(invalid(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: \
@@ -112,16 +96,11 @@ impl Verifier {
             return Err(invalid("Credential should be scoped to a valid region."));
         }
         if service != self.service {
-            return Err(invalid(format!(
-                "Credential should be scoped to correct service: '{}'.",
-                self.service
-            )));
+            return Err(invalid(format!("Credential should be scoped to correct service: '{}'.", self.service)));
         }
         let signed_headers: Vec<&str> = auth.signed_headers.split(';').collect();
         if !signed_headers.contains(&"host") {
-            return Err(incomplete(
-                "'Host' must be a 'SignedHeader' in the AWS Authorization.",
-            ));
+            return Err(incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization."));
         }
 
         let body_hash = hex::encode(Sha256::digest(req.body));
@@ -139,10 +118,8 @@ impl Verifier {
 
         let canonical = canonical_request(req, &signed_headers, auth.signed_headers, &payload_hash);
         let scope = format!("{scope_date}/{region}/{service}/aws4_request");
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(canonical.as_bytes()))
-        );
+        let string_to_sign =
+            format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
         let key = signing_key(secret, scope_date, region, service);
         let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
         if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
@@ -161,21 +138,11 @@ struct Authorization<'a> {
 
 fn parse_authorization(headers: &HeaderMap) -> Result<Authorization<'_>, ApiError> {
     let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
-        return Err(ApiError::new(
-            ErrorCode::MissingAuthenticationTokenException,
-            "Missing Authentication Token",
-        ));
+        return Err(ApiError::new(ErrorCode::MissingAuthenticationTokenException, "Missing Authentication Token"));
     };
-    let value = value
-        .to_str()
-        .map_err(|_| incomplete("Authorization header is not valid ASCII."))?;
-    let Some(rest) = value
-        .strip_prefix(ALGORITHM)
-        .and_then(|r| r.strip_prefix(' '))
-    else {
-        return Err(incomplete(format!(
-            "Authorization header requires the '{ALGORITHM}' algorithm."
-        )));
+    let value = value.to_str().map_err(|_| incomplete("Authorization header is not valid ASCII."))?;
+    let Some(rest) = value.strip_prefix(ALGORITHM).and_then(|r| r.strip_prefix(' ')) else {
+        return Err(incomplete(format!("Authorization header requires the '{ALGORITHM}' algorithm.")));
     };
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {
@@ -196,17 +163,13 @@ fn parse_authorization(headers: &HeaderMap) -> Result<Authorization<'_>, ApiErro
         ("SignedHeaders", signed_headers.is_some()),
     ] {
         if !found {
-            missing.push_str(&format!(
-                "Authorization header requires '{name}' parameter. "
-            ));
+            missing.push_str(&format!("Authorization header requires '{name}' parameter. "));
         }
     }
     match (credential, signed_headers, signature) {
-        (Some(credential), Some(signed_headers), Some(signature)) => Ok(Authorization {
-            credential,
-            signed_headers,
-            signature,
-        }),
+        (Some(credential), Some(signed_headers), Some(signature)) => {
+            Ok(Authorization { credential, signed_headers, signature })
+        }
         _ => Err(incomplete(format!("{missing}Authorization={value}"))),
     }
 }
@@ -219,12 +182,8 @@ fn canonical_request(
 ) -> String {
     let mut headers = String::new();
     for name in signed_headers {
-        let values: Vec<String> = req
-            .headers
-            .get_all(*name)
-            .iter()
-            .map(|v| trim_all(&String::from_utf8_lossy(v.as_bytes())))
-            .collect();
+        let values: Vec<String> =
+            req.headers.get_all(*name).iter().map(|v| trim_all(&String::from_utf8_lossy(v.as_bytes()))).collect();
         headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     format!(
@@ -257,11 +216,7 @@ fn canonical_uri(path: &str) -> String {
 
 /// Decodes each `name=value` pair like a form (as `aws-sigv4` does), re-encodes it strictly, and sorts.
 fn canonical_query(query: &str) -> String {
-    let decode = |s: &str| {
-        percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
+    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
     let mut pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -274,20 +229,12 @@ fn canonical_query(query: &str) -> String {
         })
         .collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 /// Trims spaces and collapses runs of spaces to one, as SigV4 canonical headers require.
 fn trim_all(value: &str) -> String {
-    value
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    value.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
@@ -312,9 +259,7 @@ fn parse_amz_date(value: &str) -> Option<SystemTime> {
 }
 
 fn format_amz_date(time: SystemTime) -> String {
-    DateTime::<Utc>::from(time)
-        .format("%Y%m%dT%H%M%SZ")
-        .to_string()
+    DateTime::<Utc>::from(time).format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 fn check_skew(signed_at: SystemTime, now: SystemTime, amz_date: &str) -> Result<(), ApiError> {

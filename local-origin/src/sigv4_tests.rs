@@ -51,11 +51,8 @@ fn signed(
         .build()
         .expect("params")
         .into();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_string()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        req.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_string())).collect();
     let uri = req.uri().to_string();
     let signable = SignableRequest::new(
         "POST",
@@ -81,21 +78,12 @@ fn verify_with(v: &Verifier, req: &Request<Vec<u8>>, now: SystemTime) -> Result<
 }
 
 fn good() -> Request<Vec<u8>> {
-    signed(
-        AKID,
-        SECRET,
-        "us-east-1",
-        "rds-data",
-        at(T0),
-        "/Execute",
-        br#"{"sql":"select 1"}"#,
-    )
+    signed(AKID, SECRET, "us-east-1", "rds-data", at(T0), "/Execute", br#"{"sql":"select 1"}"#)
 }
 
 #[test]
 fn official_get_vanilla_vector() {
-    let v = Verifier::new("us-east-1", "service")
-        .with_key("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    let v = Verifier::new("us-east-1", "service").with_key("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let mut headers = HeaderMap::new();
     headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
     headers.insert("x-amz-date", HeaderValue::from_static("20150830T123600Z"));
@@ -107,13 +95,7 @@ fn official_get_vanilla_vector() {
              Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
         ),
     );
-    let req = SignedRequest {
-        method: "GET",
-        path: "/",
-        query: None,
-        headers: &headers,
-        body: b"",
-    };
+    let req = SignedRequest { method: "GET", path: "/", query: None, headers: &headers, body: b"" };
     // 2015-08-30T12:36:00Z.
     assert_eq!(v.verify(&req, at(1_440_938_160)), Ok(()));
 }
@@ -127,83 +109,33 @@ fn request_signed_by_aws_sigv4_verifies() {
 fn tampered_body_fails() {
     let mut req = good();
     *req.body_mut() = br#"{"sql":"select 2"}"#.to_vec();
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::InvalidSignatureException)
-    );
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::InvalidSignatureException));
 }
 
 #[test]
 fn tampered_path_and_header_fail() {
     let mut req = good();
-    *req.uri_mut() = "http://127.0.0.1:4000/BatchExecute"
-        .parse()
-        .expect("static uri");
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::InvalidSignatureException)
-    );
+    *req.uri_mut() = "http://127.0.0.1:4000/BatchExecute".parse().expect("static uri");
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::InvalidSignatureException));
     let mut req = good();
-    req.headers_mut()
-        .insert("host", HeaderValue::from_static("127.0.0.1:4001"));
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::InvalidSignatureException)
-    );
+    req.headers_mut().insert("host", HeaderValue::from_static("127.0.0.1:4001"));
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::InvalidSignatureException));
 }
 
 #[test]
 fn wrong_secret_region_and_service_fail() {
-    let wrong_secret = signed(
-        AKID,
-        "nope",
-        "us-east-1",
-        "rds-data",
-        at(T0),
-        "/Execute",
-        b"{}",
-    );
-    let wrong_region = signed(
-        AKID,
-        SECRET,
-        "eu-west-1",
-        "rds-data",
-        at(T0),
-        "/Execute",
-        b"{}",
-    );
-    let wrong_service = signed(
-        AKID,
-        SECRET,
-        "us-east-1",
-        "states",
-        at(T0),
-        "/Execute",
-        b"{}",
-    );
+    let wrong_secret = signed(AKID, "nope", "us-east-1", "rds-data", at(T0), "/Execute", b"{}");
+    let wrong_region = signed(AKID, SECRET, "eu-west-1", "rds-data", at(T0), "/Execute", b"{}");
+    let wrong_service = signed(AKID, SECRET, "us-east-1", "states", at(T0), "/Execute", b"{}");
     for req in [wrong_secret, wrong_region, wrong_service] {
-        assert_eq!(
-            verify_with(&verifier(), &req, at(T0)),
-            Err(ErrorCode::InvalidSignatureException)
-        );
+        assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::InvalidSignatureException));
     }
 }
 
 #[test]
 fn unknown_access_key_is_unrecognized() {
-    let req = signed(
-        "AKIDOTHER",
-        SECRET,
-        "us-east-1",
-        "rds-data",
-        at(T0),
-        "/Execute",
-        b"{}",
-    );
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::UnrecognizedClientException)
-    );
+    let req = signed("AKIDOTHER", SECRET, "us-east-1", "rds-data", at(T0), "/Execute", b"{}");
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::UnrecognizedClientException));
 }
 
 #[test]
@@ -223,56 +155,32 @@ fn clock_skew_beyond_fifteen_minutes_fails() {
     );
     let late = late.expect_err("expired");
     assert_eq!(late.code, ErrorCode::InvalidSignatureException);
-    assert!(
-        late.message.starts_with("Signature expired"),
-        "{}",
-        late.message
-    );
-    assert_eq!(
-        verify_with(&v, &good(), at(T0 - 16 * 60)),
-        Err(ErrorCode::InvalidSignatureException)
-    );
+    assert!(late.message.starts_with("Signature expired"), "{}", late.message);
+    assert_eq!(verify_with(&v, &good(), at(T0 - 16 * 60)), Err(ErrorCode::InvalidSignatureException));
 }
 
 #[test]
 fn missing_and_malformed_authorization() {
     let mut req = good();
     req.headers_mut().remove("authorization");
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::MissingAuthenticationTokenException)
-    );
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::MissingAuthenticationTokenException));
     for bad in [
         "Bearer abc",
         "AWS4-HMAC-SHA256 Credential=AKIDLOCALDEV/20240102/us-east-1/rds-data/aws4_request",
         "AWS4-HMAC-SHA256 Credential=AKIDLOCALDEV, SignedHeaders=host, Signature=00",
     ] {
         let mut req = good();
-        req.headers_mut()
-            .insert("authorization", HeaderValue::from_static(bad));
-        assert_eq!(
-            verify_with(&verifier(), &req, at(T0)),
-            Err(ErrorCode::IncompleteSignatureException),
-            "{bad}"
-        );
+        req.headers_mut().insert("authorization", HeaderValue::from_static(bad));
+        assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::IncompleteSignatureException), "{bad}");
     }
 }
 
 #[test]
 fn host_must_be_signed() {
     let mut req = good();
-    let auth = req.headers()["authorization"]
-        .to_str()
-        .expect("ascii")
-        .replace(";host;", ";");
-    req.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&auth).expect("ascii"),
-    );
-    assert_eq!(
-        verify_with(&verifier(), &req, at(T0)),
-        Err(ErrorCode::IncompleteSignatureException)
-    );
+    let auth = req.headers()["authorization"].to_str().expect("ascii").replace(";host;", ";");
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&auth).expect("ascii"));
+    assert_eq!(verify_with(&verifier(), &req, at(T0)), Err(ErrorCode::IncompleteSignatureException));
 }
 
 #[test]

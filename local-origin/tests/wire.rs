@@ -1,10 +1,13 @@
-//! The Data API over the wire: a private PostgreSQL, the real binary, requests signed by `aws-sigv4`.
+//! The Data API and the Cognito stand-in over the wire: a private PostgreSQL, the real binary, requests signed
+//! by `aws-sigv4`.
 //!
 //! One test drives every case in turn against one server (starting PostgreSQL dominates the cost); each
 //! case lives in a module per concern. PostgreSQL failing to start fails the test: nothing is skipped.
 
 #[path = "wire/cases_auth.rs"]
 mod cases_auth;
+#[path = "wire/cases_cognito.rs"]
+mod cases_cognito;
 #[path = "wire/cases_controls.rs"]
 mod cases_controls;
 #[path = "wire/cases_errors.rs"]
@@ -47,4 +50,11 @@ async fn data_api_wire_protocol() {
     cases_controls::stats(&env).await;
     cases_controls::faults(&env).await;
     cases_controls::migrations_recorded(&env).await;
+
+    cases_cognito::jwks_served_at_the_pool_path_and_counted(&env).await;
+    cases_cognito::sign_verifies_against_the_published_jwk(&env).await;
+    cases_cognito::mint_control(&env).await;
+    cases_cognito::rotate_adds_a_kid_and_unpublish_removes_it(&env).await;
+    cases_cognito::mint_token_cli_prints_a_token_for_the_servers_keys(&env).await;
+    cases_cognito::dev_users_seeded(&env).await;
 }

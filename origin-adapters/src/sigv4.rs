@@ -29,7 +29,11 @@ pub fn sign_request(
     service: &str,
     now_millis: u64,
 ) -> Result<(), SigningError> {
-    let authority = request.uri().authority().map(|a| a.as_str().to_owned()).ok_or_else(|| SigningError("URI has no host".into()))?;
+    let authority = request
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .ok_or_else(|| SigningError("URI has no host".into()))?;
     let host = http::HeaderValue::from_str(&authority).map_err(|err| SigningError(err.to_string()))?;
     request.headers_mut().insert(http::header::HOST, host);
 
@@ -59,8 +63,9 @@ pub fn sign_request(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| SigningError(err.to_string()))?;
     let uri = request.uri().to_string();
-    let signable = SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), SignableBody::Bytes(request.body()))
-        .map_err(|err| SigningError(err.to_string()))?;
+    let signable =
+        SignableRequest::new(request.method().as_str(), uri, headers.into_iter(), SignableBody::Bytes(request.body()))
+            .map_err(|err| SigningError(err.to_string()))?;
     let (instructions, _signature) = sign(signable, &params).map_err(|err| SigningError(err.to_string()))?.into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
@@ -73,7 +78,11 @@ mod tests {
     /// The official `get-vanilla` vector of the AWS SigV4 test suite.
     #[test]
     fn get_vanilla_vector() {
-        let mut request = http::Request::builder().method("GET").uri("https://example.amazonaws.com/").body(Vec::new()).expect("request");
+        let mut request = http::Request::builder()
+            .method("GET")
+            .uri("https://example.amazonaws.com/")
+            .body(Vec::new())
+            .expect("request");
         let credentials = AwsCredentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
@@ -92,7 +101,11 @@ mod tests {
 
     #[test]
     fn credentials_debug_is_redacted() {
-        let credentials = AwsCredentials { access_key_id: "AKID".into(), secret_access_key: "s3cr3t".into(), session_token: Some("tok".into()) };
+        let credentials = AwsCredentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "s3cr3t".into(),
+            session_token: Some("tok".into()),
+        };
         let shown = format!("{credentials:?}");
         assert!(shown.contains("AKID") && !shown.contains("s3cr3t") && !shown.contains("tok\""), "{shown}");
     }

@@ -13,6 +13,11 @@ pub fn base_url() -> String {
     required("MOMENTUM_BASE_URL")
 }
 
+/// The API key the suites send (`MOMENTUM_API_KEY`).
+pub fn api_key() -> String {
+    required("MOMENTUM_API_KEY")
+}
+
 /// The base URL of the local origin (`MOMENTUM_ORIGIN_URL`), started with `--test-controls`.
 pub fn origin_url() -> String {
     required("MOMENTUM_ORIGIN_URL")
@@ -85,17 +90,31 @@ impl Reply {
 }
 
 /// Sends `method` to `url` with optional headers and body (never while a test holds [`OriginFaults`]).
+/// Requests to the edge carry the suite's API key unless `headers` names `x-api-key` itself (an empty value
+/// sends no key at all).
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
     let _shared = ORIGIN.read().await;
     send_now(method, url, headers, body).await
+}
+
+/// Whether `url` is the local origin's (which takes no API key).
+fn to_origin(url: &str) -> bool {
+    std::env::var("MOMENTUM_ORIGIN_URL")
+        .is_ok_and(|origin| !origin.is_empty() && url.starts_with(origin.trim_end_matches('/')))
 }
 
 async fn send_now(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
     let client = reqwest::Client::new();
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut request = client.request(method, url);
+    let own_key = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("x-api-key"));
+    if !own_key && !to_origin(url) {
+        request = request.header("x-api-key", api_key());
+    }
     for (name, value) in headers {
-        request = request.header(*name, *value);
+        if !(name.eq_ignore_ascii_case("x-api-key") && value.is_empty()) {
+            request = request.header(*name, *value);
+        }
     }
     if let Some(body) = body {
         request = request.body(body.to_owned());
@@ -121,7 +140,10 @@ pub async fn get_raw(base: &str, target: &str) -> Reply {
     let _shared = ORIGIN.read().await;
     let authority = base.strip_prefix("http://").unwrap_or_else(|| panic!("{base}: an http:// base URL"));
     let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap_or_else(|err| panic!("{base}: {err}"));
-    let request = format!("GET {target} HTTP/1.0\r\nHost: {authority}\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "GET {target} HTTP/1.0\r\nHost: {authority}\r\nAccept: */*\r\nx-api-key: {}\r\nConnection: close\r\n\r\n",
+        api_key()
+    );
     stream.write_all(request.as_bytes()).await.expect("request");
     let mut raw = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
@@ -132,7 +154,11 @@ pub async fn get_raw(base: &str, target: &str) -> Reply {
         if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&raw[..split]).into_owned();
             let mut lines = head.split("\r\n");
-            let status: u16 = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).expect("status line");
+            let status: u16 = lines
+                .next()
+                .and_then(|line| line.split(' ').nth(1))
+                .and_then(|code| code.parse().ok())
+                .expect("status line");
             let mut headers = reqwest::header::HeaderMap::new();
             for line in lines {
                 let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("header line {line:?}"));
@@ -153,6 +179,49 @@ pub async fn get_raw(base: &str, target: &str) -> Reply {
     let text = String::from_utf8_lossy(&raw[head_end..]).into_owned();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply { status, headers, text, json }
+}
+
+/// `method {base}{path}` on the edge as the holder of `token` (none: anonymous), with an optional JSON body.
+pub async fn call_as(method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(bearer) = &bearer {
+        headers.push(("authorization", bearer.as_str()));
+    }
+    send(method, &format!("{}{path}", base_url()), &headers, body).await
+}
+
+/// A Cognito-shaped access token for a seeded dev user (`free`, `premium`, `admin`), minted by the local
+/// origin's Cognito stand-in.
+pub async fn dev_token(user: &str) -> String {
+    mint(serde_json::json!({"user": user})).await
+}
+
+/// A token minted by the local origin from `request` (`{user, tokenUse?, expiresIn?, kid?, sub?}`).
+pub async fn mint(request: Value) -> String {
+    let reply = send(
+        "POST",
+        &format!("{}/_local/cognito/mint", origin_url()),
+        &[("content-type", "application/json")],
+        Some(&request.to_string()),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "mint: {}", reply.text);
+    reply.json["token"].as_str().expect("token").to_owned()
+}
+
+/// A token with exactly `header` and `payload`, RS256-signed by the local origin's key `kid`.
+pub async fn sign(kid: &str, header: Value, payload: Value) -> String {
+    let body = serde_json::json!({"kid": kid, "header": header, "payload": payload}).to_string();
+    let reply = send(
+        "POST",
+        &format!("{}/_local/cognito/sign", origin_url()),
+        &[("content-type", "application/json")],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "sign: {}", reply.text);
+    reply.json["token"].as_str().expect("token").to_owned()
 }
 
 /// The local origin's Data API call counters.
@@ -177,7 +246,13 @@ impl OriginFaults {
     /// Makes the local origin answer its next `count` Data API calls with the AWS error `code`.
     pub async fn inject(&self, code: &str, count: u32) {
         let body = serde_json::json!({"code": code, "count": count}).to_string();
-        let reply = send_now("POST", &format!("{}/_local/faults", origin_url()), &[("content-type", "application/json")], Some(&body)).await;
+        let reply = send_now(
+            "POST",
+            &format!("{}/_local/faults", origin_url()),
+            &[("content-type", "application/json")],
+            Some(&body),
+        )
+        .await;
         assert!(reply.status < 300, "fault injection refused: {} {}", reply.status, reply.text);
     }
 

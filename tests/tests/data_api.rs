@@ -16,7 +16,11 @@ fn client_with(secret: &str) -> Client {
         resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
         secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:momentum-local".into(),
         database: Some("momentum".into()),
-        credentials: AwsCredentials { access_key_id: "AKIDLOCALDEV".into(), secret_access_key: secret.into(), session_token: None },
+        credentials: AwsCredentials {
+            access_key_id: "AKIDLOCALDEV".into(),
+            secret_access_key: secret.into(),
+            session_token: None,
+        },
     };
     DataApiClient::new(config, ReqwestClient::default(), SystemClock)
 }
@@ -26,7 +30,8 @@ fn client() -> Client {
 }
 
 async fn one_row(client: &Client, statement: Statement) -> Vec<Cell> {
-    let result = client.execute_statement(&statement, None).await.unwrap_or_else(|err| panic!("{}: {err}", statement.sql));
+    let result =
+        client.execute_statement(&statement, None).await.unwrap_or_else(|err| panic!("{}: {err}", statement.sql));
     assert_eq!(result.rows.len(), 1, "{}", statement.sql);
     result.rows.into_iter().next().expect("row")
 }
@@ -64,7 +69,10 @@ async fn type_hints_round_trip_exactly() {
     .await;
     // JSONB comes back as JSON text (key order and spacing are PostgreSQL's).
     let Cell::Text(doc) = &row[4] else { panic!("doc: {:?}", row[4]) };
-    assert_eq!(serde_json::from_str::<serde_json::Value>(doc).expect("json"), serde_json::json!({"a": "x", "b": [1, 2]}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(doc).expect("json"),
+        serde_json::json!({"a": "x", "b": [1, 2]})
+    );
     assert_eq!(
         row,
         vec![
@@ -83,12 +91,27 @@ async fn type_hints_round_trip_exactly() {
 #[tokio::test]
 async fn timestamps_keep_zero_to_six_fractional_digits() {
     let client = client();
-    for value in ["2026-01-02 03:04:05", "2026-01-02 03:04:05.1", "2026-01-02 03:04:05.12", "2026-01-02 03:04:05.123", "2026-01-02 03:04:05.1234", "2026-01-02 03:04:05.12345", "2026-01-02 03:04:05.123456"] {
-        let row = one_row(&client, Statement::new("SELECT :at AS at").bind("at", SqlValue::Timestamp(value.into()))).await;
+    for value in [
+        "2026-01-02 03:04:05",
+        "2026-01-02 03:04:05.1",
+        "2026-01-02 03:04:05.12",
+        "2026-01-02 03:04:05.123",
+        "2026-01-02 03:04:05.1234",
+        "2026-01-02 03:04:05.12345",
+        "2026-01-02 03:04:05.123456",
+    ] {
+        let row =
+            one_row(&client, Statement::new("SELECT :at AS at").bind("at", SqlValue::Timestamp(value.into()))).await;
         assert_eq!(row, vec![Cell::Text(value.into())], "{value}");
     }
     // AWS refuses an ISO string with T and Z under the TIMESTAMP hint; so does the local origin.
-    let err = client.execute_statement(&Statement::new("SELECT :at AS at").bind("at", SqlValue::Timestamp("2026-01-02T03:04:05Z".into())), None).await.expect_err("refused");
+    let err = client
+        .execute_statement(
+            &Statement::new("SELECT :at AS at").bind("at", SqlValue::Timestamp("2026-01-02T03:04:05Z".into())),
+            None,
+        )
+        .await
+        .expect_err("refused");
     assert!(matches!(&err, DataApiError::Service { code, status: 400, .. } if code == "BadRequestException"), "{err}");
 }
 
@@ -107,7 +130,12 @@ async fn a_uuid_column_needs_the_uuid_hint() {
 #[tokio::test]
 async fn money_stays_decimal_exact_from_the_seed() {
     let client = client();
-    let row = one_row(&client, Statement::new("SELECT price FROM courses WHERE id = :id").bind("id", SqlValue::Uuid("20000000-0000-4000-8000-000000000001".into()))).await;
+    let row = one_row(
+        &client,
+        Statement::new("SELECT price FROM courses WHERE id = :id")
+            .bind("id", SqlValue::Uuid("20000000-0000-4000-8000-000000000001".into())),
+    )
+    .await;
     assert_eq!(row, vec![Cell::Text("29.99".into())]);
 }
 
@@ -132,7 +160,8 @@ async fn writes_transactions_and_constraint_errors() {
 
     // Committed: visible.
     let tx = client.begin_transaction().await.expect("begin");
-    let result = client.execute_statement(&row("00000000-0000-4000-8000-000000000002", "b"), Some(&tx)).await.expect("insert");
+    let result =
+        client.execute_statement(&row("00000000-0000-4000-8000-000000000002", "b"), Some(&tx)).await.expect("insert");
     assert_eq!(result.rows_updated, 1);
     assert_eq!(client.commit_transaction(&tx).await.expect("commit"), "Transaction Committed");
     assert_eq!(one_row(&client, count.clone()).await, vec![Cell::Long(1)]);
@@ -140,7 +169,8 @@ async fn writes_transactions_and_constraint_errors() {
     assert!(matches!(&finished, DataApiError::Service { status: 404, .. }), "{finished}");
 
     // A unique violation is a typed conflict, never a generic failure.
-    let duplicate = client.execute(&row("00000000-0000-4000-8000-000000000003", "b")).await.expect_err("duplicate label");
+    let duplicate =
+        client.execute(&row("00000000-0000-4000-8000-000000000003", "b")).await.expect_err("duplicate label");
     assert_eq!(duplicate, DbError::UniqueViolation { constraint: Some("adapter_probe_tx_label_key".into()) });
 
     // A batch is all or nothing.
@@ -150,7 +180,10 @@ async fn writes_transactions_and_constraint_errors() {
     ];
     client.batch_execute(insert, &sets, None).await.expect_err("batch fails");
     assert_eq!(one_row(&client, count.clone()).await, vec![Cell::Long(1)]);
-    let sets = vec![row("00000000-0000-4000-8000-000000000004", "c").params, row("00000000-0000-4000-8000-000000000005", "d").params];
+    let sets = vec![
+        row("00000000-0000-4000-8000-000000000004", "c").params,
+        row("00000000-0000-4000-8000-000000000005", "d").params,
+    ];
     assert_eq!(client.batch_execute(insert, &sets, None).await.expect("batch"), 2);
     assert_eq!(one_row(&client, count).await, vec![Cell::Long(3)]);
 }
@@ -159,7 +192,10 @@ async fn writes_transactions_and_constraint_errors() {
 async fn json_records_and_nulls() {
     let client = client();
     let rows = client
-        .execute_json(&Statement::new("SELECT 1::int AS one, NULL::text AS nothing, 'x' AS s, 2.50::numeric AS d"), None)
+        .execute_json(
+            &Statement::new("SELECT 1::int AS one, NULL::text AS nothing, 'x' AS s, 2.50::numeric AS d"),
+            None,
+        )
         .await
         .expect("json");
     assert_eq!(rows.len(), 1);
@@ -172,7 +208,13 @@ async fn json_records_and_nulls() {
 #[tokio::test]
 async fn oversized_results_are_refused_like_aws() {
     let client = client();
-    let err = client.execute_statement(&Statement::new("SELECT repeat('x', 600000) AS a UNION ALL SELECT repeat('y', 600000)"), None).await.expect_err("over 1 MiB");
+    let err = client
+        .execute_statement(
+            &Statement::new("SELECT repeat('x', 600000) AS a UNION ALL SELECT repeat('y', 600000)"),
+            None,
+        )
+        .await
+        .expect_err("over 1 MiB");
     assert!(matches!(&err, DataApiError::Service { status: 400, .. }), "{err}");
 }
 
@@ -180,6 +222,9 @@ async fn oversized_results_are_refused_like_aws() {
 async fn a_wrong_signature_is_forbidden() {
     let client = client_with("not-the-secret");
     let err = client.execute_statement(&Statement::new("SELECT 1"), None).await.expect_err("forbidden");
-    assert!(matches!(&err, DataApiError::Service { code, status: 403, .. } if code == "InvalidSignatureException"), "{err}");
+    assert!(
+        matches!(&err, DataApiError::Service { code, status: 403, .. } if code == "InvalidSignatureException"),
+        "{err}"
+    );
     assert!(matches!(DbError::from(err), DbError::Upstream { .. }));
 }

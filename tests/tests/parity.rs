@@ -16,25 +16,14 @@ fn url(name: &str) -> String {
 }
 
 /// Headers an HTTP server sets for itself; everything else comes from the core and must match.
-const TRANSPORT: [&str; 5] = [
-    "date",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-];
+const TRANSPORT: [&str; 5] = ["date", "content-length", "transfer-encoding", "connection", "keep-alive"];
 
 fn headers(reply: &Reply) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = reply
         .headers
         .iter()
         .filter(|(name, _)| !TRANSPORT.contains(&name.as_str()))
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
     headers.sort();
     headers
@@ -49,21 +38,9 @@ async fn workers_and_spin_answer_alike() {
         ("GET", "/courses".into(), None),
         ("GET", "/courses?category=leadership&limit=2".into(), None),
         ("GET", "/courses?limit=500".into(), None),
-        (
-            "GET",
-            "/courses/20000000-0000-4000-8000-000000000001".into(),
-            None,
-        ),
-        (
-            "GET",
-            "/courses/20000000-0000-4000-8000-000000000016".into(),
-            None,
-        ),
-        (
-            "GET",
-            "/lessons?courseId=20000000-0000-4000-8000-000000000001".into(),
-            None,
-        ),
+        ("GET", "/courses/20000000-0000-4000-8000-000000000001".into(), None),
+        ("GET", "/courses/20000000-0000-4000-8000-000000000016".into(), None),
+        ("GET", "/lessons?courseId=20000000-0000-4000-8000-000000000001".into(), None),
         ("GET", "/categories".into(), None),
         ("HEAD", "/courses?limit=1".into(), None),
         ("GET", "/courses?limit=0".into(), None),
@@ -81,55 +58,25 @@ async fn workers_and_spin_answer_alike() {
     ];
     // The first listing's cursor, followed on both.
     let first = send("GET", &format!("{workers}/courses?limit=3"), &[], None).await;
-    let cursor = first.json["data"]["nextCursor"]
-        .as_str()
-        .expect("a second page")
-        .to_owned();
-    let requests =
-        requests
-            .into_iter()
-            .chain([("GET", format!("/courses?limit=3&cursor={cursor}"), None)]);
+    let cursor = first.json["data"]["nextCursor"].as_str().expect("a second page").to_owned();
+    let requests = requests.into_iter().chain([("GET", format!("/courses?limit=3&cursor={cursor}"), None)]);
 
     for (method, path, body) in requests {
-        let headers_in: &[(&str, &str)] = if body.is_some() {
-            &[("content-type", "application/json")]
-        } else {
-            &[]
-        };
+        let headers_in: &[(&str, &str)] = if body.is_some() { &[("content-type", "application/json")] } else { &[] };
         let on_workers = send(method, &format!("{workers}{path}"), headers_in, body).await;
         let on_spin = send(method, &format!("{spin}{path}"), headers_in, body).await;
         let shown = &path[..path.len().min(80)];
-        assert_eq!(
-            on_workers.status, on_spin.status,
-            "{method} {shown}: status"
-        );
+        assert_eq!(on_workers.status, on_spin.status, "{method} {shown}: status");
         assert_eq!(on_workers.text, on_spin.text, "{method} {shown}: body");
-        assert_eq!(
-            headers(&on_workers),
-            headers(&on_spin),
-            "{method} {shown}: headers"
-        );
+        assert_eq!(headers(&on_workers), headers(&on_spin), "{method} {shown}: headers");
     }
 
     // Raw targets, byte for byte (dot segments, backslashes). A raw `"` is left out: Spin's HTTP server refuses
     // it before the component runs — a documented difference, tested in e2e/targets.rs.
-    for target in [
-        "/lessons/../health",
-        "/%2e%2e/health",
-        "/courses\\x",
-        "/courses/{x}",
-        "/courses?category=é",
-    ] {
-        let (on_workers, on_spin) = (
-            get_raw(&workers, target).await,
-            get_raw(&spin, target).await,
-        );
+    for target in ["/lessons/../health", "/%2e%2e/health", "/courses\\x", "/courses/{x}", "/courses?category=é"] {
+        let (on_workers, on_spin) = (get_raw(&workers, target).await, get_raw(&spin, target).await);
         assert_eq!(on_workers.status, on_spin.status, "raw {target}: status");
         assert_eq!(on_workers.text, on_spin.text, "raw {target}: body");
-        assert_eq!(
-            headers(&on_workers),
-            headers(&on_spin),
-            "raw {target}: headers"
-        );
+        assert_eq!(headers(&on_workers), headers(&on_spin), "raw {target}: headers");
     }
 }

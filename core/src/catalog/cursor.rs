@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let cursor = Cursor { title: "Writer's Workshop – Clear \"Prose\"".into(), id: "20000000-0000-4000-8000-000000000001".into() };
+        let cursor = Cursor {
+            title: "Writer's Workshop – Clear \"Prose\"".into(),
+            id: "20000000-0000-4000-8000-000000000001".into(),
+        };
         let encoded = cursor.encode();
         assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{encoded}");
         assert_eq!(Cursor::decode(&encoded), Ok(cursor));

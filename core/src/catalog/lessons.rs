@@ -44,7 +44,9 @@ pub struct LessonList {
 
 /// Reads [`list_statement`]'s rows; `None` when the course is not in the catalog.
 pub fn list(rows: &ResultSet) -> Result<Option<LessonList>, ApiError> {
-    let Some(first) = rows.first() else { return Ok(None) };
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let course_id = first.text("course_id")?.to_owned();
     let mut items = Vec::with_capacity(rows.rows.len());
     for row in rows.iter() {
@@ -126,7 +128,12 @@ mod tests {
 
     #[test]
     fn list_requires_a_uuid_course_id() {
-        for (query, field) in [(None, "courseId"), (Some("courseId="), "courseId"), (Some("courseId=course-1"), "courseId"), (Some("course=1"), "course")] {
+        for (query, field) in [
+            (None, "courseId"),
+            (Some("courseId="), "courseId"),
+            (Some("courseId=course-1"), "courseId"),
+            (Some("course=1"), "course"),
+        ] {
             match list_statement(query) {
                 Err(ApiError::Validation { field: got, .. }) => assert_eq!(got, field, "{query:?}"),
                 other => panic!("{query:?}: {other:?}"),

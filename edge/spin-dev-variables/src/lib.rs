@@ -17,8 +17,7 @@ impl Guest for Environment {
         if !valid(&name) {
             return Err(Error::InvalidName(name));
         }
-        std::env::var(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()))
-            .map_err(|_| Error::Undefined(name))
+        std::env::var(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())).map_err(|_| Error::Undefined(name))
     }
 }
 
@@ -29,9 +28,7 @@ fn valid(name: &str) -> bool {
     bytes.first().is_some_and(u8::is_ascii_lowercase)
         && !bytes.ends_with(b"_")
         && !name.contains("__")
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
 }
 
 export!(Environment);
@@ -45,16 +42,7 @@ mod tests {
         for name in ["data_api_endpoint", "a", "db2_name"] {
             assert!(valid(name), "{name}");
         }
-        for name in [
-            "",
-            "Data",
-            "2db",
-            "_x",
-            "x_",
-            "a__b",
-            "a-b",
-            "DATA_API_ENDPOINT",
-        ] {
+        for name in ["", "Data", "2db", "_x", "x_", "a__b", "a-b", "DATA_API_ENDPOINT"] {
             assert!(!valid(name), "{name}");
         }
     }

@@ -9,12 +9,11 @@
 //! (`edge/spin-dev-variables/`, see `scripts/build-spin.sh`).
 
 use momentum_core::app::Failure;
+use momentum_core::auth::crypto::RustRsaVerifier;
 use momentum_core::ports::{Clock, HttpClient, TransportError};
-use momentum_core::{ApiError, App, Config};
-use origin_adapters::{AwsCredentials, DataApiClient, DataApiConfig};
-use spin_sdk::http::{
-    Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam,
-};
+use momentum_core::{ApiError, App, Config, Ports};
+use origin_adapters::{DataApiClient, DataApiConfig};
+use spin_sdk::http::{Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
 /// The HTTP handler: Spin request → `http::Request` → core → `http::Response` → Spin response.
@@ -26,7 +25,13 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     let response = match settings() {
         Ok((config, data_api)) => match to_http(request).await {
             Ok(request) => {
-                let app = App::new(config, DataApiClient::new(data_api, SpinHttp, SystemClock));
+                let ports = SpinPorts {
+                    db: DataApiClient::new(data_api, SpinHttp, SystemClock),
+                    http: SpinHttp,
+                    clock: SystemClock,
+                    rsa: RustRsaVerifier,
+                };
+                let app = App::new(config, ports);
                 let response = app.handle(request).await;
                 if let Some(Failure(err)) = response.extensions().get::<Failure>() {
                     if err.internal().is_some() {
@@ -42,6 +47,34 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     send_response(response, response_out).await;
 }
 
+/// The Spin implementations of the core's ports. Spin instantiates the component per request, so the `App`
+/// (and its per-isolate state: JWKS, verified tokens, rate counters) lives for one request only.
+struct SpinPorts {
+    db: DataApiClient<SpinHttp, SystemClock>,
+    http: SpinHttp,
+    clock: SystemClock,
+    rsa: RustRsaVerifier,
+}
+
+impl Ports for SpinPorts {
+    type Db = DataApiClient<SpinHttp, SystemClock>;
+    type Http = SpinHttp;
+    type Clock = SystemClock;
+    type Rsa = RustRsaVerifier;
+    fn db(&self) -> &Self::Db {
+        &self.db
+    }
+    fn http(&self) -> &Self::Http {
+        &self.http
+    }
+    fn clock(&self) -> &Self::Clock {
+        &self.clock
+    }
+    fn rsa(&self) -> &Self::Rsa {
+        &self.rsa
+    }
+}
+
 /// The envelope of an internal failure of the shell itself, logged with its cause.
 fn internal(cause: String) -> http::Response<Vec<u8>> {
     let err = ApiError::Internal { internal: cause };
@@ -50,56 +83,32 @@ fn internal(cause: String) -> http::Response<Vec<u8>> {
 }
 
 /// Reads the application's variables (`spin.toml` `[variables]`, set with `SPIN_VARIABLE_<NAME>` or
-/// `spin up --variable`). Spin refuses to start when a required one is missing; this message is for the
-/// hosts that do not check.
+/// `spin up --variable`): the core's and the adapter's settings, by the same names as on Workers, lower-cased
+/// as Spin spells variables. Spin refuses to start when a required one is missing; the error names the
+/// variable for the hosts that do not check.
 fn settings() -> Result<(Config, DataApiConfig), String> {
-    let optional = |name: &str| {
-        spin_sdk::variables::get(name)
-            .ok()
-            .filter(|v| !v.is_empty())
+    let var = |name: &str| spin_sdk::variables::get(&name.to_ascii_lowercase()).ok().filter(|v| !v.is_empty());
+    let spin_name = |message: String| match message.split_once("variable ") {
+        Some((_, rest)) => {
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            format!("Spin variable {} is not set (SPIN_VARIABLE_{name})", name.to_ascii_lowercase())
+        }
+        None => message,
     };
-    let var = |name: &str| {
-        optional(name).ok_or_else(|| {
-            format!(
-                "variable {name} is not set (SPIN_VARIABLE_{})",
-                name.to_uppercase()
-            )
-        })
-    };
-    let catalog_max_age = match optional("catalog_max_age") {
-        Some(raw) => raw
-            .parse()
-            .map_err(|_| format!("catalog_max_age is not a number: {raw}"))?,
-        None => Config::default().catalog_max_age,
-    };
-    let data_api = DataApiConfig {
-        endpoint: var("data_api_endpoint")?,
-        region: var("aws_region")?,
-        resource_arn: var("db_resource_arn")?,
-        secret_arn: var("db_secret_arn")?,
-        database: optional("db_name"),
-        credentials: AwsCredentials {
-            access_key_id: var("aws_access_key_id")?,
-            secret_access_key: var("aws_secret_access_key")?,
-            session_token: optional("aws_session_token"),
-        },
-    };
-    Ok((Config { catalog_max_age }, data_api))
+    let config = Config::from_vars(var).map_err(spin_name)?;
+    let data_api = DataApiConfig::from_vars(var).map_err(spin_name)?;
+    Ok((config, data_api))
 }
 
 /// The incoming request as the core's `http::Request`: method, path and query, every header, the whole body.
 async fn to_http(request: IncomingRequest) -> Result<http::Request<Vec<u8>>, String> {
-    let method = http::Method::from_bytes(request.method().to_string().as_bytes())
-        .map_err(|err| err.to_string())?;
+    let method = http::Method::from_bytes(request.method().to_string().as_bytes()).map_err(|err| err.to_string())?;
     let target = path_and_query(&request.path_with_query().unwrap_or_else(|| "/".to_owned()));
     let mut builder = http::Request::builder().method(method).uri(target);
     for (name, value) in request.headers().entries() {
         builder = builder.header(name, value);
     }
-    let body = request
-        .into_body()
-        .await
-        .map_err(|err| err.to_debug_string())?;
+    let body = request.into_body().await.map_err(|err| err.to_debug_string())?;
     builder.body(body).map_err(|err| err.to_string())
 }
 
@@ -107,10 +116,7 @@ async fn to_http(request: IncomingRequest) -> Result<http::Request<Vec<u8>>, Str
 /// `worker::Request::url` reads the URL workerd has already parsed the same way). Spin passes the raw target,
 /// so without this the two edges would route `/x/../health`, `/%2e/health` or `/courses\x` differently.
 fn path_and_query(raw: &str) -> String {
-    let parsed = raw
-        .starts_with('/')
-        .then(|| url::Url::parse(&format!("http://edge{raw}")).ok())
-        .flatten();
+    let parsed = raw.starts_with('/').then(|| url::Url::parse(&format!("http://edge{raw}")).ok()).flatten();
     match parsed {
         Some(url) => match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
@@ -123,11 +129,8 @@ fn path_and_query(raw: &str) -> String {
 /// Writes the core's response: status, every header, the whole body.
 async fn send_response(response: http::Response<Vec<u8>>, response_out: ResponseOutparam) {
     let (parts, body) = response.into_parts();
-    let headers: Vec<(String, Vec<u8>)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-        .collect();
+    let headers: Vec<(String, Vec<u8>)> =
+        parts.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect();
     let outgoing = match Fields::from_list(&headers) {
         Ok(fields) => OutgoingResponse::new(fields),
         Err(err) => {
@@ -147,24 +150,16 @@ async fn send_response(response: http::Response<Vec<u8>>, response_out: Response
 struct SpinHttp;
 
 impl HttpClient for SpinHttp {
-    async fn send(
-        &self,
-        mut request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    async fn send(&self, mut request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
         let failed = |message: String| TransportError { message };
         // wasi:http forbids setting Host: the host derives it from the URL's authority.
         request.headers_mut().remove(http::header::HOST);
-        let response: IncomingResponse = spin_sdk::http::send(request)
-            .await
-            .map_err(|err| failed(err.to_string()))?;
+        let response: IncomingResponse = spin_sdk::http::send(request).await.map_err(|err| failed(err.to_string()))?;
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers().entries() {
             builder = builder.header(name, value);
         }
-        let body = response
-            .into_body()
-            .await
-            .map_err(|err| failed(err.to_debug_string()))?;
+        let body = response.into_body().await.map_err(|err| failed(err.to_debug_string()))?;
         builder.body(body).map_err(|err| failed(err.to_string()))
     }
 }

@@ -1,20 +1,77 @@
-//! The Cloudflare Workers shell. It maps Workers' request and response, outbound `fetch`, clock and
-//! variables/secrets onto the core's ports and calls [`App::handle`] — and nothing more: no routing, no
+//! The Cloudflare Workers shell. It maps Workers' request and response, outbound `fetch`, clock, WebCrypto
+//! and variables/secrets onto the core's ports and calls [`App::handle`] — and nothing more: no routing, no
 //! validation, no policy lives here.
+//!
+//! The `App` is built on the first request of an isolate and kept for the isolate's life, so its per-isolate
+//! state (JWKS, verified tokens, rate counters) carries over between requests.
+
+mod crypto;
+mod fetch;
 
 use momentum_core::app::Failure;
-use momentum_core::ports::{Clock, HttpClient, TransportError};
-use momentum_core::{App, Config};
-use origin_adapters::{AwsCredentials, DataApiClient, DataApiConfig};
-use worker::js_sys::Uint8Array;
-use worker::{console_error, event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result};
+use momentum_core::ports::Clock;
+use momentum_core::{App, Config, Ports};
+use origin_adapters::{DataApiClient, DataApiConfig};
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{console_error, event, Context, Env, Headers, Method, Request, Response, Result};
+
+/// The Workers implementations of the core's ports.
+struct WorkerPorts {
+    db: DataApiClient<fetch::WorkerFetch, WorkerClock>,
+    http: fetch::WorkerFetch,
+    clock: WorkerClock,
+    rsa: crypto::WebCryptoRsa,
+}
+
+impl Ports for WorkerPorts {
+    type Db = DataApiClient<fetch::WorkerFetch, WorkerClock>;
+    type Http = fetch::WorkerFetch;
+    type Clock = WorkerClock;
+    type Rsa = crypto::WebCryptoRsa;
+    fn db(&self) -> &Self::Db {
+        &self.db
+    }
+    fn http(&self) -> &Self::Http {
+        &self.http
+    }
+    fn clock(&self) -> &Self::Clock {
+        &self.clock
+    }
+    fn rsa(&self) -> &Self::Rsa {
+        &self.rsa
+    }
+}
+
+thread_local! {
+    static APP: RefCell<Option<Rc<App<WorkerPorts>>>> = const { RefCell::new(None) };
+}
+
+/// The isolate's app, built from the environment on first use.
+fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
+    if let Some(app) = APP.with(|cell| cell.borrow().clone()) {
+        return Ok(app);
+    }
+    // Variables ([vars]) and secrets are both strings on `env`; secrets first.
+    let var = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|value| value.to_string());
+    let config = Config::from_vars(var)?;
+    let data_api = DataApiConfig::from_vars(var)?;
+    let ports = WorkerPorts {
+        db: DataApiClient::new(data_api, fetch::WorkerFetch, WorkerClock),
+        http: fetch::WorkerFetch,
+        clock: WorkerClock,
+        rsa: crypto::WebCryptoRsa::default(),
+    };
+    let app = Rc::new(App::new(config, ports));
+    APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
+    Ok(app)
+}
 
 /// The fetch handler: Workers request → `http::Request` → core → `http::Response` → Workers response.
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let response = match settings(&env) {
-        Ok((config, data_api)) => {
-            let app = App::new(config, DataApiClient::new(data_api, WorkerFetch, WorkerClock));
+    let response = match app(&env) {
+        Ok(app) => {
             let response = app.handle(to_http(request).await?).await;
             if let Some(Failure(err)) = response.extensions().get::<Failure>() {
                 if err.internal().is_some() {
@@ -23,37 +80,13 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
             }
             response
         }
-        Err(missing) => {
-            let err = momentum_core::ApiError::Internal { internal: format!("configuration: {missing}") };
+        Err(problem) => {
+            let err = momentum_core::ApiError::Internal { internal: format!("configuration: {problem}") };
             console_error!("{err}");
             momentum_core::envelope::error(&err)
         }
     };
     from_http(response)
-}
-
-/// Reads the deployment's variables (`wrangler.toml` `[vars]`) and secrets (`.dev.vars` / `wrangler secret`).
-fn settings(env: &Env) -> std::result::Result<(Config, DataApiConfig), String> {
-    let var = |name: &str| env.var(name).map(|v| v.to_string()).map_err(|_| format!("variable {name} is not set"));
-    let secret = |name: &str| env.secret(name).map(|v| v.to_string()).map_err(|_| format!("secret {name} is not set"));
-    let optional = |name: &str| env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.is_empty());
-    let catalog_max_age = match optional("CATALOG_MAX_AGE") {
-        Some(raw) => raw.parse().map_err(|_| format!("CATALOG_MAX_AGE is not a number: {raw}"))?,
-        None => Config::default().catalog_max_age,
-    };
-    let data_api = DataApiConfig {
-        endpoint: var("DATA_API_ENDPOINT")?,
-        region: var("AWS_REGION")?,
-        resource_arn: var("DB_RESOURCE_ARN")?,
-        secret_arn: var("DB_SECRET_ARN")?,
-        database: optional("DB_NAME"),
-        credentials: AwsCredentials {
-            access_key_id: secret("AWS_ACCESS_KEY_ID")?,
-            secret_access_key: secret("AWS_SECRET_ACCESS_KEY")?,
-            session_token: env.secret("AWS_SESSION_TOKEN").ok().map(|v| v.to_string()).filter(|v| !v.is_empty()),
-        },
-    };
-    Ok((Config { catalog_max_age }, data_api))
 }
 
 async fn to_http(mut request: Request) -> Result<http::Request<Vec<u8>>> {
@@ -85,39 +118,8 @@ fn from_http(response: http::Response<Vec<u8>>) -> Result<Response> {
     Ok(response.with_status(parts.status.as_u16()).with_headers(headers))
 }
 
-/// Outbound HTTP through Workers' `fetch`.
-struct WorkerFetch;
-
-impl HttpClient for WorkerFetch {
-    async fn send(&self, request: http::Request<Vec<u8>>) -> std::result::Result<http::Response<Vec<u8>>, TransportError> {
-        let failed = |err: worker::Error| TransportError { message: err.to_string() };
-        let (parts, body) = request.into_parts();
-        let headers = Headers::new();
-        for (name, value) in &parts.headers {
-            // The runtime sets Host from the URL itself.
-            if name == http::header::HOST {
-                continue;
-            }
-            let value = value.to_str().map_err(|err| TransportError { message: err.to_string() })?;
-            headers.append(name.as_str(), value).map_err(failed)?;
-        }
-        let mut init = RequestInit::new();
-        init.with_method(Method::from(parts.method.as_str().to_owned())).with_headers(headers);
-        if !body.is_empty() {
-            init.with_body(Some(Uint8Array::from(body.as_slice()).into()));
-        }
-        let outgoing = Request::new_with_init(&parts.uri.to_string(), &init).map_err(failed)?;
-        let mut response = Fetch::Request(outgoing).send().await.map_err(failed)?;
-        let mut builder = http::Response::builder().status(response.status_code());
-        for (name, value) in response.headers().entries() {
-            builder = builder.header(name, value);
-        }
-        let bytes = response.bytes().await.map_err(failed)?;
-        builder.body(bytes).map_err(|err| TransportError { message: err.to_string() })
-    }
-}
-
 /// Wall-clock time from the JavaScript `Date`.
+#[derive(Debug, Clone, Copy)]
 struct WorkerClock;
 
 impl Clock for WorkerClock {

@@ -9,9 +9,7 @@ use postgres_types::{FromSql, Kind, Type};
 use tokio_postgres::Column;
 
 use super::pgtext::{self, Malformed, Numeric};
-use super::wire::{
-    ArrayValue, ColumnMetadata, DecimalReturnType, Field, LongReturnType, ResultSetOptions,
-};
+use super::wire::{ArrayValue, ColumnMetadata, DecimalReturnType, Field, LongReturnType, ResultSetOptions};
 use crate::error::{ApiError, ErrorCode};
 
 /// A column value as PostgreSQL sent it: binary bytes, or `None` for SQL NULL.
@@ -115,9 +113,7 @@ fn scalar(ty: &Type, raw: &[u8]) -> Result<Scalar, Problem> {
         Type::FLOAT4 => Scalar::Double(f32::from_be_bytes(fixed(raw)?).into()),
         Type::FLOAT8 => Scalar::Double(f64::from_be_bytes(fixed(raw)?)),
         Type::NUMERIC => Scalar::Numeric(pgtext::numeric(raw)?),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::XML => {
-            Scalar::Text(utf8(raw)?)
-        }
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::XML => Scalar::Text(utf8(raw)?),
         Type::CHAR => Scalar::Text(String::from_utf8_lossy(raw).into_owned()),
         Type::UUID => Scalar::Text(uuid::Uuid::from_bytes(fixed(raw)?).hyphenated().to_string()),
         Type::JSON => Scalar::Text(compact_json(&utf8(raw)?)),
@@ -134,9 +130,7 @@ fn scalar(ty: &Type, raw: &[u8]) -> Result<Scalar, Problem> {
         Type::TS_VECTOR => text(pgtext::tsvector(raw))?,
         Type::INET => text(pgtext::inet(raw, false))?,
         Type::CIDR => text(pgtext::inet(raw, true))?,
-        _ if matches!(ty.kind(), Kind::Enum(_)) || ty.name() == "citext" => {
-            Scalar::Text(utf8(raw)?)
-        }
+        _ if matches!(ty.kind(), Kind::Enum(_)) || ty.name() == "citext" => Scalar::Text(utf8(raw)?),
         _ => return Err(Problem::Unsupported(ty.name().to_string())),
     })
 }
@@ -178,10 +172,7 @@ pub fn field(ty: &Type, raw: Option<&[u8]>, options: ResultSetOptions) -> Result
 /// Decodes a one-dimensional array; elements keep SQL NULLs as JSON nulls.
 fn array(element: &Type, raw: &[u8]) -> Result<ArrayValue, Problem> {
     let word = |at: usize| -> Result<i32, Problem> {
-        raw.get(at..at + 4)
-            .and_then(|b| b.try_into().ok())
-            .map(i32::from_be_bytes)
-            .ok_or(Problem::Malformed)
+        raw.get(at..at + 4).and_then(|b| b.try_into().ok()).map(i32::from_be_bytes).ok_or(Problem::Malformed)
     };
     let dims = word(0)?;
     if dims > 1 {
@@ -206,12 +197,10 @@ fn array(element: &Type, raw: &[u8]) -> Result<ArrayValue, Problem> {
             Scalar::Bool(b) => Some(b),
             _ => None,
         })),
-        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => {
-            ArrayValue::Longs(pick(values, |v| match v {
-                Scalar::Long(n) => Some(n),
-                _ => None,
-            }))
-        }
+        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => ArrayValue::Longs(pick(values, |v| match v {
+            Scalar::Long(n) => Some(n),
+            _ => None,
+        })),
         Type::FLOAT4 | Type::FLOAT8 => ArrayValue::Doubles(pick(values, |v| match v {
             Scalar::Double(n) => Some(n),
             _ => None,
@@ -280,14 +269,8 @@ fn precision_scale(ty: &Type, typmod: i32) -> (i32, i32) {
 pub fn column_metadata(column: &Column) -> ColumnMetadata {
     let ty = column.type_();
     let (precision, scale) = precision_scale(ty, column.type_modifier());
-    let numeric = matches!(
-        *ty,
-        Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::NUMERIC
-    );
-    let temporal = matches!(
-        *ty,
-        Type::DATE | Type::TIME | Type::TIMETZ | Type::TIMESTAMP | Type::TIMESTAMPTZ
-    );
+    let numeric = matches!(*ty, Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::NUMERIC);
+    let temporal = matches!(*ty, Type::DATE | Type::TIME | Type::TIMETZ | Type::TIMESTAMP | Type::TIMESTAMPTZ);
     ColumnMetadata {
         name: column.name().to_string(),
         label: column.name().to_string(),
@@ -331,59 +314,33 @@ mod tests {
     use super::*;
 
     fn opts(decimal: DecimalReturnType, long: LongReturnType) -> ResultSetOptions {
-        ResultSetOptions {
-            decimal_return_type: decimal,
-            long_return_type: long,
-        }
+        ResultSetOptions { decimal_return_type: decimal, long_return_type: long }
     }
 
     #[test]
     fn scalars_and_options() {
         let d = ResultSetOptions::default();
-        assert_eq!(
-            field(&Type::INT4, Some(&7i32.to_be_bytes()), d).ok(),
-            Some(Field::Long(7))
-        );
+        assert_eq!(field(&Type::INT4, Some(&7i32.to_be_bytes()), d).ok(), Some(Field::Long(7)));
         assert_eq!(field(&Type::INT4, None, d).ok(), Some(Field::IsNull(true)));
         let as_string = opts(DecimalReturnType::String, LongReturnType::String);
-        assert_eq!(
-            field(&Type::INT8, Some(&7i64.to_be_bytes()), as_string).ok(),
-            Some(Field::String("7".into()))
-        );
+        assert_eq!(field(&Type::INT8, Some(&7i64.to_be_bytes()), as_string).ok(), Some(Field::String("7".into())));
         // numeric 29.99: ndigits 2, weight 0, sign +, dscale 2, digits 29 9900.
         let n = [0, 2, 0, 0, 0, 0, 0, 2, 0, 29, 0x26, 0xAC];
-        assert_eq!(
-            field(&Type::NUMERIC, Some(&n), d).ok(),
-            Some(Field::String("29.99".into()))
-        );
+        assert_eq!(field(&Type::NUMERIC, Some(&n), d).ok(), Some(Field::String("29.99".into())));
         let dl = opts(DecimalReturnType::DoubleOrLong, LongReturnType::Long);
-        assert_eq!(
-            field(&Type::NUMERIC, Some(&n), dl).ok(),
-            Some(Field::Double(29.99))
-        );
+        assert_eq!(field(&Type::NUMERIC, Some(&n), dl).ok(), Some(Field::Double(29.99)));
         let whole = [0, 1, 0, 0, 0, 0, 0, 0, 0, 42];
-        assert_eq!(
-            field(&Type::NUMERIC, Some(&whole), dl).ok(),
-            Some(Field::Long(42))
-        );
+        assert_eq!(field(&Type::NUMERIC, Some(&whole), dl).ok(), Some(Field::Long(42)));
         let jsonb = b"\x01{\"a\": [1, \"x y\"]}";
-        assert_eq!(
-            field(&Type::JSONB, Some(jsonb), d).ok(),
-            Some(Field::String(r#"{"a":[1,"x y"]}"#.into()))
-        );
-        assert_eq!(
-            field(&Type::BYTEA, Some(&[0, 1]), d).ok(),
-            Some(Field::Blob("AAE=".into()))
-        );
+        assert_eq!(field(&Type::JSONB, Some(jsonb), d).ok(), Some(Field::String(r#"{"a":[1,"x y"]}"#.into())));
+        assert_eq!(field(&Type::BYTEA, Some(&[0, 1]), d).ok(), Some(Field::Blob("AAE=".into())));
     }
 
     #[test]
     fn unsupported_and_malformed() {
-        let err =
-            field(&Type::POINT, Some(&[0; 16]), ResultSetOptions::default()).expect_err("point");
+        let err = field(&Type::POINT, Some(&[0; 16]), ResultSetOptions::default()).expect_err("point");
         assert_eq!(err.code, ErrorCode::UnsupportedResultException);
-        let err =
-            field(&Type::INT4, Some(&[0; 3]), ResultSetOptions::default()).expect_err("short");
+        let err = field(&Type::INT4, Some(&[0; 3]), ResultSetOptions::default()).expect_err("short");
         assert_eq!(err.code, ErrorCode::InternalServerErrorException);
     }
 
@@ -395,11 +352,7 @@ mod tests {
         }
         assert_eq!(
             field(&Type::INT4_ARRAY, Some(&raw), ResultSetOptions::default()).ok(),
-            Some(Field::Array(ArrayValue::Longs(vec![
-                Some(5),
-                None,
-                Some(6)
-            ])))
+            Some(Field::Array(ArrayValue::Longs(vec![Some(5), None, Some(6)])))
         );
         let empty = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25];
         assert_eq!(
@@ -410,16 +363,12 @@ mod tests {
         for word in [2i32, 0, 23, 1, 1, 1, 1, 4, 1] {
             two_d.extend(word.to_be_bytes());
         }
-        let err =
-            field(&Type::INT4_ARRAY, Some(&two_d), ResultSetOptions::default()).expect_err("2-d");
+        let err = field(&Type::INT4_ARRAY, Some(&two_d), ResultSetOptions::default()).expect_err("2-d");
         assert_eq!(err.code, ErrorCode::UnsupportedResultException);
     }
 
     #[test]
     fn json_compaction_keeps_string_contents() {
-        assert_eq!(
-            compact_json("{\"a b\": \"c \\\" d\" , \"e\": [1, 2]}"),
-            r#"{"a b":"c \" d","e":[1,2]}"#
-        );
+        assert_eq!(compact_json("{\"a b\": \"c \\\" d\" , \"e\": [1, 2]}"), r#"{"a b":"c \" d","e":[1,2]}"#);
     }
 }

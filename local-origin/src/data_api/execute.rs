@@ -38,10 +38,7 @@ pub fn db_error(e: tokio_postgres::Error, pid: i32) -> ApiError {
     let Some(db) = e.as_db_error() else {
         tracing::warn!(error = %e, "PostgreSQL call failed outside the database");
         return if e.is_closed() {
-            ApiError::new(
-                ErrorCode::DatabaseUnavailableException,
-                "The database connection was lost",
-            )
+            ApiError::new(ErrorCode::DatabaseUnavailableException, "The database connection was lost")
         } else {
             ApiError::new(
                 ErrorCode::InternalServerErrorException,
@@ -74,14 +71,8 @@ pub async fn execute(
 ) -> Result<ExecuteResponse, ApiError> {
     let bound = params::bind(sql, parameters)?;
     tracing::debug!(sql = %bound.sql, "execute");
-    let statement = client
-        .prepare(&bound.sql)
-        .await
-        .map_err(|e| db_error(e, pid))?;
-    let rows = client
-        .query_raw(&statement, bound.values.iter())
-        .await
-        .map_err(|e| db_error(e, pid))?;
+    let statement = client.prepare(&bound.sql).await.map_err(|e| db_error(e, pid))?;
+    let rows = client.query_raw(&statement, bound.values.iter()).await.map_err(|e| db_error(e, pid))?;
     let mut rows = pin!(rows);
 
     let columns = statement.columns();
@@ -90,13 +81,7 @@ pub async fn execute(
     // array of objects keyed by column name (the first of duplicate names wins).
     let keys: Vec<Option<String>> = {
         let mut seen = std::collections::HashSet::new();
-        columns
-            .iter()
-            .map(|c| {
-                seen.insert(c.name())
-                    .then(|| serde_json::Value::from(c.name()).to_string())
-            })
-            .collect()
+        columns.iter().map(|c| seen.insert(c.name()).then(|| serde_json::Value::from(c.name()).to_string())).collect()
     };
     let mut body = String::from("[");
     let mut first = true;
@@ -134,11 +119,7 @@ pub async fn execute(
     }
     body.push(']');
     let affected = rows.rows_affected().unwrap_or(0);
-    let updated = if sql_scan::is_modifying(sql) {
-        i64::try_from(affected).unwrap_or(i64::MAX)
-    } else {
-        0
-    };
+    let updated = if sql_scan::is_modifying(sql) { i64::try_from(affected).unwrap_or(i64::MAX) } else { 0 };
 
     let has_rows = !columns.is_empty();
     let mut response = ExecuteResponse {
@@ -168,14 +149,7 @@ pub async fn batch(
     parameter_sets: &[Vec<SqlParameter>],
 ) -> Result<Vec<UpdateResult>, ApiError> {
     if parameter_sets.is_empty() {
-        run_bound(
-            client,
-            pid,
-            &params::bind(sql, &[])?.sql,
-            &[],
-            &mut HashMap::new(),
-        )
-        .await?;
+        run_bound(client, pid, &params::bind(sql, &[])?.sql, &[], &mut HashMap::new()).await?;
         return Ok(Vec::new());
     }
     // Sets may bind different kinds of values (and so different casts); prepare each shape once.
@@ -184,9 +158,7 @@ pub async fn batch(
     for set in parameter_sets {
         let bound = params::bind(sql, set)?;
         run_bound(client, pid, &bound.sql, &bound.values, &mut prepared).await?;
-        results.push(UpdateResult {
-            generated_fields: Vec::new(),
-        });
+        results.push(UpdateResult { generated_fields: Vec::new() });
     }
     Ok(results)
 }
@@ -206,16 +178,10 @@ async fn run_bound(
             s
         }
     };
-    client
-        .execute_raw(&statement, values.iter())
-        .await
-        .map_err(|e| db_error(e, pid))
+    client.execute_raw(&statement, values.iter()).await.map_err(|e| db_error(e, pid))
 }
 
 fn internal(e: serde_json::Error) -> ApiError {
     tracing::warn!(error = %e, "could not serialize a result");
-    ApiError::new(
-        ErrorCode::InternalServerErrorException,
-        "An internal error occurred while serializing the result",
-    )
+    ApiError::new(ErrorCode::InternalServerErrorException, "An internal error occurred while serializing the result")
 }

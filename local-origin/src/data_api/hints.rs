@@ -48,9 +48,9 @@ impl TypeHint {
         let ok = match self {
             Self::Date => parse_date(value).is_some(),
             Self::Time => parse_time(value).is_some(),
-            Self::Timestamp => value
-                .split_once(' ')
-                .is_some_and(|(d, t)| parse_date(d).is_some() && parse_time(t).is_some()),
+            Self::Timestamp => {
+                value.split_once(' ').is_some_and(|(d, t)| parse_date(d).is_some() && parse_time(t).is_some())
+            }
             Self::Decimal => is_decimal(value),
             Self::Uuid => is_uuid(value),
             Self::Json => serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok(),

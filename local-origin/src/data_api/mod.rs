@@ -99,14 +99,9 @@ pub async fn handle(State(api): State<Arc<DataApi>>, req: Request) -> Response {
         }
     };
     let mut response = match result {
-        Ok(body) => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
+        Ok(body) => {
+            ([(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+        }
         Err(e) => {
             // Messages can echo values (a duplicate key's Detail does), so they stay below info.
             tracing::info!(code = e.code.as_str(), "data api error");

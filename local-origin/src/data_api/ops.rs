@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::execute::{self, ExecuteOptions, MAX_RESPONSE_BYTES};
 use super::wire::{
-    self, BatchExecuteRequest, BatchExecuteResponse, BeginRequest, BeginResponse, EndRequest,
-    EndResponse, ExecuteRequest,
+    self, BatchExecuteRequest, BatchExecuteResponse, BeginRequest, BeginResponse, EndRequest, EndResponse,
+    ExecuteRequest,
 };
 use super::DataApi;
 use crate::controls::Op;
@@ -28,11 +28,7 @@ pub async fn run(api: &DataApi, op: Op, body: &[u8]) -> Result<String, ApiError>
 }
 
 /// Requires both ARNs and checks they name this server's cluster and secret.
-fn check_arns(
-    api: &DataApi,
-    resource_arn: Option<&str>,
-    secret_arn: Option<&str>,
-) -> Result<(), ApiError> {
+fn check_arns(api: &DataApi, resource_arn: Option<&str>, secret_arn: Option<&str>) -> Result<(), ApiError> {
     let resource_arn = wire::required(resource_arn, "resourceArn")?;
     let secret_arn = wire::required(secret_arn, "secretArn")?;
     if resource_arn != api.resource_arn {
@@ -62,12 +58,10 @@ fn check_sql(sql: Option<String>) -> Result<String, ApiError> {
 /// An absent or empty `transactionId` means autocommit.
 fn transaction_id(id: Option<String>) -> Result<Option<String>, ApiError> {
     match id {
-        Some(id) if id.chars().count() > MAX_TRANSACTION_ID_CHARS => Err(ApiError::bad_request(
-            format!(
-                "1 validation error detected: Value at 'transactionId' failed to satisfy constraint: \
+        Some(id) if id.chars().count() > MAX_TRANSACTION_ID_CHARS => Err(ApiError::bad_request(format!(
+            "1 validation error detected: Value at 'transactionId' failed to satisfy constraint: \
                  Member must have length less than or equal to {MAX_TRANSACTION_ID_CHARS}"
-            ),
-        )),
+        ))),
         Some(id) if !id.is_empty() => Ok(Some(id)),
         _ => Ok(None),
     }
@@ -95,8 +89,7 @@ async fn execute_statement(api: &DataApi, req: ExecuteRequest) -> Result<String,
         Some(id) => {
             let guard = api.transactions.enter(&id).await?;
             let conn = guard.conn()?;
-            let result =
-                execute::execute(&conn.client, conn.pid, &sql, &req.parameters, options).await;
+            let result = execute::execute(&conn.client, conn.pid, &sql, &req.parameters, options).await;
             guard.record(&result);
             result?
         }
@@ -107,9 +100,7 @@ async fn execute_statement(api: &DataApi, req: ExecuteRequest) -> Result<String,
     };
     let body = to_json(&response)?;
     if body.len() > MAX_RESPONSE_BYTES {
-        return Err(ApiError::bad_request(
-            "Database returned more than the allowed response size limit",
-        ));
+        return Err(ApiError::bad_request("Database returned more than the allowed response size limit"));
     }
     Ok(body)
 }
@@ -130,11 +121,7 @@ async fn batch_execute(api: &DataApi, req: BatchExecuteRequest) -> Result<String
             // (also when this future is dropped, by the transaction's own drop).
             let mut conn = api.pool.get().await?;
             let pid = conn.pid;
-            let tx = conn
-                .client
-                .transaction()
-                .await
-                .map_err(|e| execute::db_error(e, pid))?;
+            let tx = conn.client.transaction().await.map_err(|e| execute::db_error(e, pid))?;
             let results = execute::batch(&tx, pid, &sql, &req.parameter_sets).await?;
             tx.commit().await.map_err(|e| execute::db_error(e, pid))?;
             results
@@ -153,11 +140,5 @@ async fn end(api: &DataApi, req: EndRequest, commit: bool) -> Result<String, Api
     let id = wire::required(req.transaction_id, "transactionId")?;
     check_arns(api, req.resource_arn.as_deref(), req.secret_arn.as_deref())?;
     api.transactions.finish(&id, commit).await?;
-    to_json(&EndResponse {
-        transaction_status: if commit {
-            "Transaction Committed"
-        } else {
-            "Rollback Complete"
-        },
-    })
+    to_json(&EndResponse { transaction_status: if commit { "Transaction Committed" } else { "Rollback Complete" } })
 }

@@ -44,11 +44,7 @@ impl Value {
 }
 
 impl ToSql for Value {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         // The casts above fix each parameter's type, so the inner checked conversions always match; if
         // they ever did not, the checked call reports it instead of writing bytes of the wrong type.
         match self {
@@ -85,10 +81,7 @@ pub fn bind(sql: &str, parameters: &[SqlParameter]) -> Result<Bound, ApiError> {
     let mut copied = 0;
     for ph in sql_scan::placeholders(sql) {
         let Some(value) = named.get(ph.name) else {
-            return Err(ApiError::bad_request(format!(
-                "No value specified for parameter: {}",
-                ph.name
-            )));
+            return Err(ApiError::bad_request(format!("No value specified for parameter: {}", ph.name)));
         };
         let n = *numbers.entry(ph.name).or_insert_with(|| {
             values.push(value.clone());
@@ -110,10 +103,8 @@ fn parse_parameters(parameters: &[SqlParameter]) -> Result<HashMap<&str, Value>,
             Some(name) if !name.is_empty() => name,
             _ => return Err(ApiError::bad_request("Parameter name must not be empty")),
         };
-        let field = p
-            .value
-            .as_ref()
-            .ok_or_else(|| ApiError::bad_request(format!("Parameter '{name}' has no value")))?;
+        let field =
+            p.value.as_ref().ok_or_else(|| ApiError::bad_request(format!("Parameter '{name}' has no value")))?;
         let hint = match p.type_hint.as_deref() {
             None => None,
             Some(h) => Some(TypeHint::parse(h).ok_or_else(|| {
@@ -125,9 +116,7 @@ fn parse_parameters(parameters: &[SqlParameter]) -> Result<HashMap<&str, Value>,
         };
         let value = parse_field(name, field, hint)?;
         if named.insert(name, value).is_some() {
-            return Err(ApiError::bad_request(format!(
-                "Duplicate parameter name: {name}"
-            )));
+            return Err(ApiError::bad_request(format!("Duplicate parameter name: {name}")));
         }
     }
     Ok(named)
@@ -150,15 +139,11 @@ fn parse_field(name: &str, f: &InField, hint: Option<TypeHint>) -> Result<Value,
         return Err(one_member(name));
     }
     if hint.is_some() && f.string_value.is_none() {
-        return Err(ApiError::bad_request(format!(
-            "Parameter '{name}': typeHint is only supported with stringValue"
-        )));
+        return Err(ApiError::bad_request(format!("Parameter '{name}': typeHint is only supported with stringValue")));
     }
     let value = if let Some(null) = f.is_null {
         if !null {
-            return Err(ApiError::bad_request(format!(
-                "Parameter '{name}': isNull must be true when set"
-            )));
+            return Err(ApiError::bad_request(format!("Parameter '{name}': isNull must be true when set")));
         }
         Value::Null
     } else if let Some(v) = f.boolean_value {
@@ -170,14 +155,11 @@ fn parse_field(name: &str, f: &InField, hint: Option<TypeHint>) -> Result<Value,
     } else if let Some(v) = &f.blob_value {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(v)
-            .map_err(|_| {
-                ApiError::bad_request(format!("Parameter '{name}': blobValue is not valid base64"))
-            })?;
+            .map_err(|_| ApiError::bad_request(format!("Parameter '{name}': blobValue is not valid base64")))?;
         Value::Blob(bytes)
     } else if let Some(v) = &f.string_value {
         if let Some(hint) = hint {
-            hint.validate(v)
-                .map_err(|why| ApiError::bad_request(format!("Parameter '{name}': {why}")))?;
+            hint.validate(v).map_err(|why| ApiError::bad_request(format!("Parameter '{name}': {why}")))?;
         }
         Value::Str(v.clone(), hint)
     } else {
@@ -187,9 +169,7 @@ fn parse_field(name: &str, f: &InField, hint: Option<TypeHint>) -> Result<Value,
 }
 
 fn one_member(name: &str) -> ApiError {
-    ApiError::bad_request(format!(
-        "Parameter '{name}': a Field must have exactly one member set"
-    ))
+    ApiError::bad_request(format!("Parameter '{name}': a Field must have exactly one member set"))
 }
 
 #[cfg(test)]
@@ -217,17 +197,9 @@ mod tests {
         use serde_json::json;
         let params = [
             param("s", json!({"stringValue": "x"}), None),
-            param(
-                "u",
-                json!({"stringValue": "123e4567-e89b-12d3-a456-426614174000"}),
-                Some("UUID"),
-            ),
+            param("u", json!({"stringValue": "123e4567-e89b-12d3-a456-426614174000"}), Some("UUID")),
             param("d", json!({"stringValue": "29.99"}), Some("DECIMAL")),
-            param(
-                "t",
-                json!({"stringValue": "2024-01-02 03:04:05.5"}),
-                Some("TIMESTAMP"),
-            ),
+            param("t", json!({"stringValue": "2024-01-02 03:04:05.5"}), Some("TIMESTAMP")),
             param("j", json!({"stringValue": "{}"}), Some("JSON")),
             param("l", json!({"longValue": 7}), None),
             param("f", json!({"doubleValue": 1.5}), None),
@@ -252,10 +224,7 @@ mod tests {
             param("unused", serde_json::json!({"longValue": 3}), None),
         ];
         let bound = bind("SELECT :b, :a, :b, ':a', :a::int4", &params).expect("binds");
-        assert_eq!(
-            bound.sql,
-            "SELECT $1::int8, $2::int8, $1::int8, ':a', $2::int8::int4"
-        );
+        assert_eq!(bound.sql, "SELECT $1::int8, $2::int8, $1::int8, ':a', $2::int8::int4");
         assert_eq!(bound.values, [Value::Long(2), Value::Long(1)]);
     }
 
@@ -264,48 +233,20 @@ mod tests {
         use serde_json::json;
         let s = |v: &str| json!({"stringValue": v});
         assert_eq!(
-            refused(
-                "SELECT :a",
-                &[param("a", json!({"arrayValue": {"longValues": [1]}}), None)]
-            ),
+            refused("SELECT :a", &[param("a", json!({"arrayValue": {"longValues": [1]}}), None)]),
             "Array parameters are not supported"
         );
         assert!(refused("SELECT :a", &[param("a", json!({}), None)]).contains("exactly one"));
-        assert!(refused(
-            "SELECT :a",
-            &[param(
-                "a",
-                json!({"longValue": 1, "stringValue": "1"}),
-                None
-            )]
-        )
-        .contains("exactly one"));
-        assert!(
-            refused("SELECT :a", &[param("a", json!({"isNull": false}), None)]).contains("isNull")
-        );
-        assert!(refused(
-            "SELECT :a",
-            &[param("a", json!({"longValue": 1}), Some("DECIMAL"))]
-        )
-        .contains("typeHint"));
+        assert!(refused("SELECT :a", &[param("a", json!({"longValue": 1, "stringValue": "1"}), None)])
+            .contains("exactly one"));
+        assert!(refused("SELECT :a", &[param("a", json!({"isNull": false}), None)]).contains("isNull"));
+        assert!(refused("SELECT :a", &[param("a", json!({"longValue": 1}), Some("DECIMAL"))]).contains("typeHint"));
         assert!(refused("SELECT :a", &[param("a", s("1"), Some("INTEGER"))]).contains("typeHint"));
-        assert!(refused(
-            "SELECT :a",
-            &[param("a", s("x"), None), param("a", s("y"), None)]
-        )
-        .contains("Duplicate"));
+        assert!(refused("SELECT :a", &[param("a", s("x"), None), param("a", s("y"), None)]).contains("Duplicate"));
         assert!(refused("SELECT :a, :b", &[param("a", s("x"), None)]).contains(": b"));
-        assert!(refused(
-            "SELECT :a",
-            &[param("a", s("2024-01-02T03:04:05Z"), Some("TIMESTAMP"))]
-        )
-        .contains("Timestamp format"));
-        assert!(
-            refused("SELECT :a", &[param("a", s("not-a-uuid"), Some("UUID"))]).contains("UUID")
-        );
-        assert!(
-            refused("SELECT :a", &[param("a", json!({"blobValue": "%%"}), None)])
-                .contains("base64")
-        );
+        assert!(refused("SELECT :a", &[param("a", s("2024-01-02T03:04:05Z"), Some("TIMESTAMP"))])
+            .contains("Timestamp format"));
+        assert!(refused("SELECT :a", &[param("a", s("not-a-uuid"), Some("UUID"))]).contains("UUID"));
+        assert!(refused("SELECT :a", &[param("a", json!({"blobValue": "%%"}), None)]).contains("base64"));
     }
 }

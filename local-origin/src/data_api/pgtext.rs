@@ -53,22 +53,14 @@ pub fn numeric(mut raw: &[u8]) -> Result<Numeric, Malformed> {
         _ => None,
     };
     if let Some(text) = special {
-        return Ok(Numeric {
-            text: text.into(),
-            scale: 0,
-        });
+        return Ok(Numeric { text: text.into(), scale: 0 });
     }
     let mut digits = Vec::with_capacity(ndigits);
     for _ in 0..ndigits {
         digits.push(i16_at(&mut raw)?);
     }
     // Digit group `i` (base 10000) has weight `weight - i`; groups outside the stored ones are zero.
-    let group = |i: i64| -> i16 {
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| digits.get(i).copied())
-            .unwrap_or(0)
-    };
+    let group = |i: i64| -> i16 { usize::try_from(i).ok().and_then(|i| digits.get(i).copied()).unwrap_or(0) };
     let mut text = String::new();
     if sign == 0x4000 && digits.iter().any(|d| *d != 0) {
         text.push('-');
@@ -149,13 +141,7 @@ pub fn date(mut raw: &[u8]) -> Result<String, Malformed> {
 /// `HH:MM:SS[.f]` from microseconds since midnight.
 fn time_of_day(micros: i64) -> String {
     let secs = micros.div_euclid(1_000_000);
-    format!(
-        "{:02}:{:02}:{:02}{}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        fraction(micros.rem_euclid(1_000_000))
-    )
+    format!("{:02}:{:02}:{:02}{}", secs / 3600, secs / 60 % 60, secs % 60, fraction(micros.rem_euclid(1_000_000)))
 }
 
 /// A binary `timestamp` or `timestamptz` (the latter is stored in UTC, which is what is printed).
@@ -187,12 +173,7 @@ pub fn timetz(mut raw: &[u8]) -> Result<String, Malformed> {
     // Stored as seconds west of UTC, i.e. the negated offset.
     let offset = -i64::from(i32_at(&mut raw)?);
     let abs = offset.abs();
-    let mut text = format!(
-        "{}{}{:02}",
-        time_of_day(micros),
-        if offset < 0 { '-' } else { '+' },
-        abs / 3600
-    );
+    let mut text = format!("{}{}{:02}", time_of_day(micros), if offset < 0 { '-' } else { '+' }, abs / 3600);
     if abs % 3600 != 0 {
         let _ = write!(text, ":{:02}", abs / 60 % 60);
         if abs % 60 != 0 {
@@ -265,12 +246,7 @@ pub fn tsvector(mut raw: &[u8]) -> Result<String, Malformed> {
                 1 => "C",
                 _ => "",
             };
-            let _ = write!(
-                part,
-                "{}{}{weight}",
-                if i == 0 { ':' } else { ',' },
-                entry & 0x3FFF
-            );
+            let _ = write!(part, "{}{}{weight}", if i == 0 { ':' } else { ',' }, entry & 0x3FFF);
         }
         parts.push(part);
     }
@@ -286,11 +262,7 @@ pub fn inet(mut raw: &[u8], is_cidr_type: bool) -> Result<String, Malformed> {
         _ => return Err(Malformed),
     };
     let full = if family == 2 { 32 } else { 128 };
-    Ok(if is_cidr_type || bits != full {
-        format!("{addr}/{bits}")
-    } else {
-        addr.to_string()
-    })
+    Ok(if is_cidr_type || bits != full { format!("{addr}/{bits}") } else { addr.to_string() })
 }
 
 #[cfg(test)]
@@ -311,9 +283,7 @@ mod tests {
     }
 
     fn numeric_text(weight: i16, sign: u16, scale: u16, digits: &[i16]) -> String {
-        numeric(&num(weight, sign, scale, digits))
-            .expect("valid")
-            .text
+        numeric(&num(weight, sign, scale, digits)).expect("valid").text
     }
 
     #[test]
@@ -327,10 +297,7 @@ mod tests {
         assert_eq!(numeric_text(-1, 0, 4, &[1]), "0.0001");
         assert_eq!(numeric_text(-2, 0, 6, &[12]), "0.000000");
         assert_eq!(numeric_text(-2, 0, 8, &[12]), "0.00000012");
-        assert_eq!(
-            numeric_text(4, 0, 2, &[1234, 5678, 9012, 3456, 7890, 1200]),
-            "12345678901234567890.12"
-        );
+        assert_eq!(numeric_text(4, 0, 2, &[1234, 5678, 9012, 3456, 7890, 1200]), "12345678901234567890.12");
         assert_eq!(numeric_text(0, 0xC000, 0, &[]), "NaN");
         assert!(numeric(&[0, 1]).is_err());
     }
@@ -365,14 +332,8 @@ mod tests {
         assert_eq!(date(&8766i32.to_be_bytes()).expect("valid"), "2024-01-01");
         assert_eq!(date(&(-1i32).to_be_bytes()).expect("valid"), "1999-12-31");
         assert_eq!(date(&59i32.to_be_bytes()).expect("valid"), "2000-02-29");
-        assert_eq!(
-            time(&3_723_500_000i64.to_be_bytes()).expect("valid"),
-            "01:02:03.5"
-        );
-        assert_eq!(
-            time(&MICROS_PER_DAY.to_be_bytes()).expect("valid"),
-            "24:00:00"
-        );
+        assert_eq!(time(&3_723_500_000i64.to_be_bytes()).expect("valid"), "01:02:03.5");
+        assert_eq!(time(&MICROS_PER_DAY.to_be_bytes()).expect("valid"), "24:00:00");
         let mut tz = 3_723_000_000i64.to_be_bytes().to_vec();
         tz.extend((-19_800i32).to_be_bytes());
         assert_eq!(timetz(&tz).expect("valid"), "01:02:03+05:30");
@@ -404,13 +365,7 @@ mod tests {
         raw.extend(b"it's\0");
         raw.extend(0u16.to_be_bytes());
         assert_eq!(tsvector(&raw).expect("valid"), "'cat':1A,4 'it''s'");
-        assert_eq!(
-            inet(&[2, 32, 0, 4, 10, 0, 0, 1], false).expect("valid"),
-            "10.0.0.1"
-        );
-        assert_eq!(
-            inet(&[2, 24, 1, 4, 10, 0, 0, 0], true).expect("valid"),
-            "10.0.0.0/24"
-        );
+        assert_eq!(inet(&[2, 32, 0, 4, 10, 0, 0, 1], false).expect("valid"), "10.0.0.1");
+        assert_eq!(inet(&[2, 24, 1, 4, 10, 0, 0, 0], true).expect("valid"), "10.0.0.0/24");
     }
 }

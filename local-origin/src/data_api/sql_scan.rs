@@ -60,10 +60,7 @@ fn tokens(sql: &str) -> Vec<Token<'_>> {
                 while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
-                out.push(Token::Placeholder(Placeholder {
-                    span: start..i,
-                    name: &sql[start + 1..i],
-                }));
+                out.push(Token::Placeholder(Placeholder { span: start..i, name: &sql[start + 1..i] }));
             }
             b'(' => {
                 out.push(Token::Open);
@@ -233,10 +230,7 @@ mod tests {
     #[test]
     fn identifiers_ending_in_e_are_not_escape_strings() {
         // `type'…'` is a typed literal: no backslash escapes, so `\'` ends it.
-        assert_eq!(
-            names(r"SELECT date '2024-01-01', :a, some_e'x\', :b"),
-            ["a", "b"]
-        );
+        assert_eq!(names(r"SELECT date '2024-01-01', :a, some_e'x\', :b"), ["a", "b"]);
     }
 
     #[test]
@@ -251,12 +245,8 @@ mod tests {
         assert!(is_modifying("insert into t values (1)"));
         assert!(is_modifying("  -- c\n UPDATE t SET a = 1 RETURNING *"));
         assert!(is_modifying("DELETE FROM t"));
-        assert!(is_modifying(
-            "WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) INSERT INTO t SELECT * FROM a"
-        ));
-        assert!(!is_modifying(
-            "WITH a AS (INSERT INTO t VALUES (1) RETURNING *) SELECT * FROM a"
-        ));
+        assert!(is_modifying("WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) INSERT INTO t SELECT * FROM a"));
+        assert!(!is_modifying("WITH a AS (INSERT INTO t VALUES (1) RETURNING *) SELECT * FROM a"));
         assert!(!is_modifying("SELECT 'insert'"));
         assert!(!is_modifying("CREATE TABLE x (a int)"));
         assert!(!is_modifying("(SELECT 1)"));

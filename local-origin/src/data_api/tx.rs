@@ -58,10 +58,7 @@ impl TxGuard {
     pub fn record<T>(&self, result: &Result<T, ApiError>) {
         self.slot.touch();
         if let Err(e) = result {
-            if matches!(
-                e.code,
-                ErrorCode::DatabaseErrorException | ErrorCode::StatementTimeoutException
-            ) {
+            if matches!(e.code, ErrorCode::DatabaseErrorException | ErrorCode::StatementTimeoutException) {
                 self.slot.failed.store(true, Ordering::Relaxed);
             }
         }
@@ -75,25 +72,15 @@ pub struct Transactions {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFoundException,
-        format!("Transaction {id} is not found"),
-    )
+    ApiError::new(ErrorCode::NotFoundException, format!("Transaction {id} is not found"))
 }
 
 impl Transactions {
     /// Opens a transaction on a fresh connection and returns its id.
     pub async fn begin(&self, pool: &Pool) -> Result<String, ApiError> {
         let conn = pool.get().await?;
-        conn.client
-            .batch_execute("BEGIN")
-            .await
-            .map_err(|e| db_error(e, conn.pid))?;
-        let id = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        conn.client.batch_execute("BEGIN").await.map_err(|e| db_error(e, conn.pid))?;
+        let id = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
         let now = Instant::now();
         let slot = Arc::new(Slot {
             conn: Arc::new(AsyncMutex::new(Some(conn))),
@@ -130,10 +117,7 @@ impl Transactions {
                  SQLState: 25P02",
             ));
         }
-        conn.client
-            .batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })
-            .await
-            .map_err(|e| db_error(e, conn.pid))
+        conn.client.batch_execute(if commit { "COMMIT" } else { "ROLLBACK" }).await.map_err(|e| db_error(e, conn.pid))
     }
 
     /// Rolls back every transaction that has been idle too long; returns how many.
@@ -146,9 +130,7 @@ impl Transactions {
                 .filter(|(_, slot)| slot.expired(now) && slot.conn.try_lock().is_ok())
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.into_iter()
-                .filter_map(|id| open.remove(&id).map(|slot| (id, slot)))
-                .collect()
+            ids.into_iter().filter_map(|id| open.remove(&id).map(|slot| (id, slot))).collect()
         };
         for (id, slot) in &expired {
             if let Some(conn) = slot.conn.lock().await.take() {

@@ -11,8 +11,7 @@ use crate::error::ApiError;
 
 /// Parses a request body, mapping any JSON or shape error to `BadRequestException`.
 pub fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
 }
 
 /// Unwraps a required member or answers AWS's validation message.

@@ -6,19 +6,10 @@ use serde_json::json;
 use crate::support::{first_row, s, Env, RESOURCE_ARN, SECRET_ARN};
 
 pub async fn stats(env: &Env) {
-    env.control(Method::POST, "/_local/stats/reset", None)
-        .await
-        .ok();
+    env.control(Method::POST, "/_local/stats/reset", None).await.ok();
     env.ok("SELECT 1", json!({})).await;
-    env.execute("SELECT nope", json!({}))
-        .await
-        .error(400, "DatabaseErrorException");
-    let tx = env
-        .call(
-            "/BeginTransaction",
-            json!({"resourceArn": RESOURCE_ARN, "secretArn": SECRET_ARN}),
-        )
-        .await;
+    env.execute("SELECT nope", json!({})).await.error(400, "DatabaseErrorException");
+    let tx = env.call("/BeginTransaction", json!({"resourceArn": RESOURCE_ARN, "secretArn": SECRET_ARN})).await;
     let id = tx.ok()["transactionId"].clone();
     env.call(
         "/RollbackTransaction",
@@ -30,41 +21,26 @@ pub async fn stats(env: &Env) {
     assert_eq!(
         stats.ok(),
         &json!({"execute": 2, "batchExecute": 0, "beginTransaction": 1, "commitTransaction": 0,
-                "rollbackTransaction": 1})
+                "rollbackTransaction": 1, "jwks": 0})
     );
 }
 
 pub async fn faults(env: &Env) {
-    env.control(
-        Method::POST,
-        "/_local/faults",
-        Some(json!({"code": "DatabaseResumingException", "count": 2})),
-    )
-    .await
-    .ok();
+    env.control(Method::POST, "/_local/faults", Some(json!({"code": "DatabaseResumingException", "count": 2})))
+        .await
+        .ok();
     for _ in 0..2 {
         let answer = env.execute("SELECT 1", json!({})).await;
         let message = answer.error(400, "DatabaseResumingException");
-        assert!(
-            message.contains("is resuming after being auto-paused"),
-            "{message}"
-        );
+        assert!(message.contains("is resuming after being auto-paused"), "{message}");
     }
     env.ok("SELECT 1", json!({})).await;
 
-    env.control(
-        Method::POST,
-        "/_local/faults",
-        Some(json!({"code": "ServiceUnavailableError", "count": 5})),
-    )
-    .await
-    .ok();
-    env.execute("SELECT 1", json!({}))
-        .await
-        .error(503, "ServiceUnavailableError");
-    env.control(Method::DELETE, "/_local/faults", None)
+    env.control(Method::POST, "/_local/faults", Some(json!({"code": "ServiceUnavailableError", "count": 5})))
         .await
         .ok();
+    env.execute("SELECT 1", json!({})).await.error(503, "ServiceUnavailableError");
+    env.control(Method::DELETE, "/_local/faults", None).await.ok();
     env.ok("SELECT 1", json!({})).await;
 
     for (code, status) in [
@@ -72,22 +48,10 @@ pub async fn faults(env: &Env) {
         ("InternalServerErrorException", 500),
         ("DatabaseUnavailableException", 504),
     ] {
-        env.control(
-            Method::POST,
-            "/_local/faults",
-            Some(json!({"code": code, "count": 1})),
-        )
-        .await
-        .ok();
+        env.control(Method::POST, "/_local/faults", Some(json!({"code": code, "count": 1}))).await.ok();
         env.execute("SELECT 1", json!({})).await.error(status, code);
     }
-    let bad = env
-        .control(
-            Method::POST,
-            "/_local/faults",
-            Some(json!({"code": "NoSuchError"})),
-        )
-        .await;
+    let bad = env.control(Method::POST, "/_local/faults", Some(json!({"code": "NoSuchError"}))).await;
     bad.error(400, "BadRequestException");
 }
 

@@ -119,8 +119,7 @@ pub async fn nulls(env: &Env) {
 }
 
 pub async fn numeric_exactness_and_options(env: &Env) {
-    let sql =
-        "SELECT 29.99::numeric(10,2), 0::numeric(10,2), 12345678901234567890.123456789::numeric, \
+    let sql = "SELECT 29.99::numeric(10,2), 0::numeric(10,2), 12345678901234567890.123456789::numeric, \
                -0.5::numeric, 7::numeric, 5::int4, 6::int8";
     let body = env.ok(sql, json!({})).await;
     assert_eq!(
@@ -136,10 +135,7 @@ pub async fn numeric_exactness_and_options(env: &Env) {
         ]
     );
     let body = env
-        .ok(
-            sql,
-            json!({"resultSetOptions": {"decimalReturnType": "DOUBLE_OR_LONG", "longReturnType": "STRING"}}),
-        )
+        .ok(sql, json!({"resultSetOptions": {"decimalReturnType": "DOUBLE_OR_LONG", "longReturnType": "STRING"}}))
         .await;
     let row = first_row(&body);
     assert_eq!(row[0], json!({"doubleValue": 29.99}));
@@ -147,23 +143,14 @@ pub async fn numeric_exactness_and_options(env: &Env) {
     assert_eq!(row[4], json!({"stringValue": "7"}));
     assert_eq!(row[5], json!({"stringValue": "5"}));
     // A DECIMAL parameter is exact too.
-    let body = env
-        .ok(
-            "SELECT :v + 0.01",
-            json!({"parameters": [s("v", "99999999.98", Some("DECIMAL"))]}),
-        )
-        .await;
+    let body = env.ok("SELECT :v + 0.01", json!({"parameters": [s("v", "99999999.98", Some("DECIMAL"))]})).await;
     assert_eq!(first_row(&body)[0], json!({"stringValue": "99999999.99"}));
 }
 
 pub async fn timestamp_fractions(env: &Env) {
     for digits in 0..=6 {
         let frac = &"123456"[..digits];
-        let value = if digits == 0 {
-            "2024-05-06 07:08:09".to_string()
-        } else {
-            format!("2024-05-06 07:08:09.{frac}")
-        };
+        let value = if digits == 0 { "2024-05-06 07:08:09".to_string() } else { format!("2024-05-06 07:08:09.{frac}") };
         let body = env
             .ok(
                 "SELECT :ts, :ts::timestamptz, (:ts)::date",
@@ -172,26 +159,15 @@ pub async fn timestamp_fractions(env: &Env) {
             .await;
         let row = first_row(&body);
         assert_eq!(row[0], json!({"stringValue": value}), "{digits} digits");
-        assert_eq!(
-            row[1],
-            json!({"stringValue": value}),
-            "{digits} digits, timestamptz"
-        );
+        assert_eq!(row[1], json!({"stringValue": value}), "{digits} digits, timestamptz");
         assert_eq!(row[2], json!({"stringValue": "2024-05-06"}));
     }
     // Trailing zeros are trimmed; timestamptz comes back in UTC whatever the input zone.
-    let body = env
-        .ok(
-            "SELECT '2024-01-01 00:00:00.100'::timestamp, '2024-01-01 02:00:00+02'::timestamptz",
-            json!({}),
-        )
-        .await;
+    let body =
+        env.ok("SELECT '2024-01-01 00:00:00.100'::timestamp, '2024-01-01 02:00:00+02'::timestamptz", json!({})).await;
     assert_eq!(
         first_row(&body),
-        &vec![
-            json!({"stringValue": "2024-01-01 00:00:00.1"}),
-            json!({"stringValue": "2024-01-01 00:00:00"}),
-        ]
+        &vec![json!({"stringValue": "2024-01-01 00:00:00.1"}), json!({"stringValue": "2024-01-01 00:00:00"}),]
     );
 }
 
@@ -207,10 +183,7 @@ pub async fn jsonb_and_arrays(env: &Env) {
         .await;
     let row = first_row(&body);
     let doc = row[0]["stringValue"].as_str().expect("jsonb is a string");
-    assert_eq!(
-        serde_json::from_str::<Value>(doc).expect("valid json"),
-        json!({"a": "x y", "b": [1, 2]})
-    );
+    assert_eq!(serde_json::from_str::<Value>(doc).expect("valid json"), json!({"a": "x y", "b": [1, 2]}));
     assert!(!doc.contains(": "), "compact: {doc}");
     assert_eq!(row[1], json!({"arrayValue": {"stringValues": ["a", "b"]}}));
     assert_eq!(row[2], json!({"arrayValue": {"longValues": [1, null, 3]}}));
@@ -230,8 +203,8 @@ pub async fn format_records_as_json(env: &Env) {
         .await;
     assert!(body.get("records").is_none(), "{body}");
     assert!(body.get("columnMetadata").is_none(), "{body}");
-    let records: Value = serde_json::from_str(body["formattedRecords"].as_str().expect("a string"))
-        .expect("formattedRecords is JSON");
+    let records: Value =
+        serde_json::from_str(body["formattedRecords"].as_str().expect("a string")).expect("formattedRecords is JSON");
     assert_eq!(
         records,
         json!([{"id": ID, "price": "29.99", "n": 43, "note": "héllo 'quoted' :not_a_param",
@@ -275,17 +248,8 @@ pub async fn column_metadata(env: &Env) {
         ("doc", "jsonb", 1111),
         ("tags", "_text", 2003),
     ];
-    assert_eq!(
-        summary,
-        expected
-            .iter()
-            .map(|(n, t, c)| (n.to_string(), t.to_string(), *c))
-            .collect::<Vec<_>>()
-    );
-    assert_eq!(
-        (meta[1]["precision"].clone(), meta[1]["scale"].clone()),
-        (json!(10), json!(2))
-    );
+    assert_eq!(summary, expected.iter().map(|(n, t, c)| (n.to_string(), t.to_string(), *c)).collect::<Vec<_>>());
+    assert_eq!((meta[1]["precision"].clone(), meta[1]["scale"].clone()), (json!(10), json!(2)));
     assert_eq!(meta[0]["label"], "id");
     assert_eq!(meta[3]["isSigned"], true);
 }
@@ -311,17 +275,12 @@ pub async fn other_types_match_postgres_text(env: &Env) {
         "1e-7::numeric",
     ];
     for value in values {
-        let body = env
-            .ok(&format!("SELECT {value}, format('%s', {value})"), json!({}))
-            .await;
+        let body = env.ok(&format!("SELECT {value}, format('%s', {value})"), json!({})).await;
         let row = first_row(&body);
         assert_eq!(row[0], row[1], "{value}");
     }
     let body = env.ok("SELECT * FROM courses LIMIT 1", json!({})).await;
-    assert!(
-        body["records"].is_array(),
-        "tsvector columns decode: {body}"
-    );
+    assert!(body["records"].is_array(), "tsvector columns decode: {body}");
     let point = env.execute("SELECT point(1, 2)", json!({})).await;
     point.error(400, "UnsupportedResultException");
     let two_d = env.execute("SELECT ARRAY[[1, 2], [3, 4]]", json!({})).await;

@@ -23,17 +23,11 @@ pub const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:000000000000:secr
 pub const STATEMENT_TIMEOUT_MS: u64 = 1500;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("crate has a parent folder")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("crate has a parent folder").to_path_buf()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free local port")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port()
 }
 
 /// A PostgreSQL started by `scripts/pg.sh`; stopped and deleted on drop.
@@ -44,8 +38,7 @@ pub struct Pg {
 
 impl Pg {
     pub fn start() -> Pg {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("wire-pg-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("wire-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let out = Command::new(repo_root().join("scripts/pg.sh"))
             .arg("start")
@@ -53,15 +46,8 @@ impl Pg {
             .arg(free_port().to_string())
             .output()
             .expect("run scripts/pg.sh");
-        let pg = Pg {
-            dir,
-            url: String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-        };
+        let pg =
+            Pg { dir, url: String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string() };
         assert!(
             out.status.success() && pg.url.starts_with("postgres://"),
             "PostgreSQL did not start (this test needs PostgreSQL 15 installed):\n{}{}",
@@ -74,27 +60,31 @@ impl Pg {
 
 impl Drop for Pg {
     fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("scripts/pg.sh"))
-            .arg("stop")
-            .arg(&self.dir)
-            .status();
+        let _ = Command::new(repo_root().join("scripts/pg.sh")).arg("stop").arg(&self.dir).status();
         let _ = std::fs::remove_dir_all(&self.dir);
         let _ = std::fs::remove_file(self.dir.with_extension("initdb.log"));
     }
 }
 
-/// The `local-origin` binary, killed on drop.
+/// The `local-origin` binary, killed on drop (its Cognito keys folder is deleted then).
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The Cognito signing keys folder the server generated its keys into.
+    pub keys_dir: PathBuf,
 }
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
+        let keys_dir =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("wire-cognito-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&keys_dir);
         let mut child = Command::new(env!("CARGO_BIN_EXE_local-origin"))
             .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
             .arg("--migrations-dir")
             .arg(repo_root().join("migrations"))
+            .arg("--keys-dir")
+            .arg(&keys_dir)
             .args(["--test-controls", "--seed"])
             .args(["--statement-timeout-ms", &STATEMENT_TIMEOUT_MS.to_string()])
             .env("RUST_LOG", "warn")
@@ -110,13 +100,8 @@ impl Server {
                 }
             }
         });
-        let mut server = Server {
-            child,
-            base: String::new(),
-        };
-        server.base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("local-origin printed its address within 60 s");
+        let mut server = Server { child, base: String::new(), keys_dir };
+        server.base = rx.recv_timeout(Duration::from_secs(60)).expect("local-origin printed its address within 60 s");
         server
     }
 }
@@ -125,6 +110,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.keys_dir);
     }
 }
 
@@ -140,15 +126,8 @@ impl Answer {
     /// Asserts an error answer and returns its message.
     #[track_caller]
     pub fn error(&self, status: u16, code: &str) -> String {
-        assert_eq!(
-            (self.status, self.error_type.as_deref()),
-            (status, Some(code)),
-            "{self:?}"
-        );
-        self.body["message"]
-            .as_str()
-            .expect("error body has a message")
-            .to_string()
+        assert_eq!((self.status, self.error_type.as_deref()), (status, Some(code)), "{self:?}");
+        self.body["message"].as_str().expect("error body has a message").to_string()
     }
 
     /// Asserts success and returns the body.
@@ -171,11 +150,7 @@ impl Env {
     pub fn start() -> Env {
         let pg = Pg::start();
         let server = Server::start(&pg.url);
-        Env {
-            http: reqwest::Client::new(),
-            server,
-            _pg: pg,
-        }
+        Env { http: reqwest::Client::new(), server, _pg: pg }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -203,16 +178,8 @@ impl Env {
             SignableBody::Bytes(&bytes),
         )
         .expect("signable");
-        let (headers, _) = sign(signable, &params)
-            .expect("sign")
-            .into_parts()
-            .0
-            .into_parts();
-        let mut request = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(bytes);
+        let (headers, _) = sign(signable, &params).expect("sign").into_parts().0.into_parts();
+        let mut request = self.http.post(&url).header("content-type", "application/json").body(bytes);
         for h in &headers {
             request = request.header(h.name(), h.value());
         }
@@ -237,12 +204,7 @@ impl Env {
     }
 
     /// A call to a test control.
-    pub async fn control(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Answer {
+    pub async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
         let mut request = self.http.request(method, self.url(path));
         if let Some(body) = body {
             request = request.json(&body);
@@ -260,18 +222,10 @@ pub fn merge(body: &mut Value, extra: Value) {
 
 async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status().as_u16();
-    let error_type = response
-        .headers()
-        .get("x-amzn-ErrorType")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let error_type = response.headers().get("x-amzn-ErrorType").and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = response.text().await.expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer {
-        status,
-        error_type,
-        body,
-    }
+    Answer { status, error_type, body }
 }
 
 /// A named string parameter, optionally hinted.

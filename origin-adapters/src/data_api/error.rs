@@ -27,7 +27,9 @@ pub enum DataApiError {
 impl DataApiError {
     /// The PostgreSQL SQLSTATE in a `DatabaseErrorException` message (`…; SQLState: 23505`).
     pub fn sql_state(&self) -> Option<&str> {
-        let DataApiError::Service { message, .. } = self else { return None };
+        let DataApiError::Service { message, .. } = self else {
+            return None;
+        };
         let (_, rest) = message.rsplit_once("SQLState: ")?;
         let state = rest.get(..5)?;
         state.bytes().all(|b| b.is_ascii_alphanumeric()).then_some(state)
@@ -35,7 +37,9 @@ impl DataApiError {
 
     /// The constraint named in a constraint-violation message (`… constraint "name" …`).
     pub fn constraint(&self) -> Option<String> {
-        let DataApiError::Service { message, .. } = self else { return None };
+        let DataApiError::Service { message, .. } = self else {
+            return None;
+        };
         let (_, rest) = message.split_once("constraint \"")?;
         rest.split_once('"').map(|(name, _)| name.to_owned())
     }
@@ -111,16 +115,32 @@ mod tests {
             400,
             "ERROR: duplicate key value violates unique constraint \"enrollments_user_course_key\"\n  Detail: Key (user_id, course_id)=(a, b) already exists.; SQLState: 23505",
         );
-        assert_eq!(DbError::from(unique), DbError::UniqueViolation { constraint: Some("enrollments_user_course_key".into()) });
-        let fk = service("DatabaseErrorException", 400, "ERROR: insert or update on table \"x\" violates foreign key constraint \"x_fk\"; SQLState: 23503");
+        assert_eq!(
+            DbError::from(unique),
+            DbError::UniqueViolation { constraint: Some("enrollments_user_course_key".into()) }
+        );
+        let fk = service(
+            "DatabaseErrorException",
+            400,
+            "ERROR: insert or update on table \"x\" violates foreign key constraint \"x_fk\"; SQLState: 23503",
+        );
         assert_eq!(DbError::from(fk), DbError::ForeignKeyViolation { constraint: Some("x_fk".into()) });
-        assert!(matches!(DbError::from(service("DatabaseResumingException", 400, "resuming")), DbError::Unavailable { retry_after_secs: 10, .. }));
+        assert!(matches!(
+            DbError::from(service("DatabaseResumingException", 400, "resuming")),
+            DbError::Unavailable { retry_after_secs: 10, .. }
+        ));
         assert!(matches!(DbError::from(service("StatementTimeoutException", 400, "slow")), DbError::Timeout { .. }));
         assert!(matches!(DbError::from(service("ServiceUnavailableError", 503, "")), DbError::Unavailable { .. }));
         assert!(matches!(DbError::from(service("InternalServerErrorException", 500, "")), DbError::Unavailable { .. }));
-        assert!(matches!(DbError::from(service("DatabaseErrorException", 400, "ERROR: syntax; SQLState: 42601")), DbError::Rejected { .. }));
+        assert!(matches!(
+            DbError::from(service("DatabaseErrorException", 400, "ERROR: syntax; SQLState: 42601")),
+            DbError::Rejected { .. }
+        ));
         assert!(matches!(DbError::from(service("InvalidSignatureException", 403, "")), DbError::Upstream { .. }));
-        assert!(matches!(DbError::from(DataApiError::Transport(TransportError { message: "refused".into() })), DbError::Unavailable { .. }));
+        assert!(matches!(
+            DbError::from(DataApiError::Transport(TransportError { message: "refused".into() })),
+            DbError::Unavailable { .. }
+        ));
         assert!(matches!(DbError::from(DataApiError::Decode("x".into())), DbError::Upstream { .. }));
     }
 }

@@ -31,6 +31,28 @@ pub struct DataApiConfig {
     pub credentials: AwsCredentials,
 }
 
+impl DataApiConfig {
+    /// Reads the settings from variables, by name: `DATA_API_ENDPOINT`, `AWS_REGION`, `DB_RESOURCE_ARN`,
+    /// `DB_SECRET_ARN`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (required); `DB_NAME`, `AWS_SESSION_TOKEN`
+    /// (optional). The error names the missing variable, never a value.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let optional = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &str| optional(name).ok_or_else(|| format!("variable {name} is not set"));
+        Ok(DataApiConfig {
+            endpoint: required("DATA_API_ENDPOINT")?,
+            region: required("AWS_REGION")?,
+            resource_arn: required("DB_RESOURCE_ARN")?,
+            secret_arn: required("DB_SECRET_ARN")?,
+            database: optional("DB_NAME"),
+            credentials: AwsCredentials {
+                access_key_id: required("AWS_ACCESS_KEY_ID")?,
+                secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+                session_token: optional("AWS_SESSION_TOKEN"),
+            },
+        })
+    }
+}
+
 /// A Data API client over an HTTP transport `H` and a clock `C`.
 #[derive(Debug, Clone)]
 pub struct DataApiClient<H, C> {
@@ -48,7 +70,11 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
     }
 
     /// `ExecuteStatement`, reading `records` with `columnMetadata`; in `transaction_id` when given.
-    pub async fn execute_statement(&self, statement: &Statement, transaction_id: Option<&str>) -> Result<ResultSet, DataApiError> {
+    pub async fn execute_statement(
+        &self,
+        statement: &Statement,
+        transaction_id: Option<&str>,
+    ) -> Result<ResultSet, DataApiError> {
         let body = wire::ExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
@@ -70,7 +96,11 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
             .iter()
             .map(|record| {
                 if record.len() != columns.len() {
-                    return Err(DataApiError::Decode(format!("record has {} fields for {} columns", record.len(), columns.len())));
+                    return Err(DataApiError::Decode(format!(
+                        "record has {} fields for {} columns",
+                        record.len(),
+                        columns.len()
+                    )));
                 }
                 record.iter().map(|field| wire::cell(field).map_err(DataApiError::Decode)).collect()
             })
@@ -79,7 +109,11 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
     }
 
     /// `ExecuteStatement` with `formatRecordsAs: JSON`: each row as a JSON object keyed by column.
-    pub async fn execute_json(&self, statement: &Statement, transaction_id: Option<&str>) -> Result<Vec<Map<String, Value>>, DataApiError> {
+    pub async fn execute_json(
+        &self,
+        statement: &Statement,
+        transaction_id: Option<&str>,
+    ) -> Result<Vec<Map<String, Value>>, DataApiError> {
         let body = wire::ExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
@@ -93,12 +127,19 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         let response: wire::ExecuteResponse = self.call("/Execute", &body).await?;
         match response.formatted_records {
             None => Ok(Vec::new()),
-            Some(text) => serde_json::from_str(&text).map_err(|err| DataApiError::Decode(format!("formattedRecords: {err}"))),
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|err| DataApiError::Decode(format!("formattedRecords: {err}")))
+            }
         }
     }
 
     /// `BatchExecuteStatement`: `sql` once per parameter set; returns how many sets ran.
-    pub async fn batch_execute(&self, sql: &str, parameter_sets: &[Vec<Param>], transaction_id: Option<&str>) -> Result<usize, DataApiError> {
+    pub async fn batch_execute(
+        &self,
+        sql: &str,
+        parameter_sets: &[Vec<Param>],
+        transaction_id: Option<&str>,
+    ) -> Result<usize, DataApiError> {
         let body = wire::BatchExecuteRequest {
             resource_arn: &self.config.resource_arn,
             secret_arn: &self.config.secret_arn,
@@ -155,7 +196,8 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         let response = self.http.send(request).await.map_err(DataApiError::Transport)?;
         let status = response.status();
         if status.is_success() {
-            return serde_json::from_slice(response.body()).map_err(|err| DataApiError::Decode(format!("{path}: {err}")));
+            return serde_json::from_slice(response.body())
+                .map_err(|err| DataApiError::Decode(format!("{path}: {err}")));
         }
         Err(service_error(&response))
     }
@@ -179,7 +221,8 @@ fn service_error(response: &http::Response<Vec<u8>>) -> DataApiError {
         .find_map(|key| body.get(*key).and_then(Value::as_str))
         .map(|value| value.rsplit('#').next().unwrap_or(value).to_owned());
     let code = from_header.or(from_body).unwrap_or_else(|| format!("Http{}", response.status().as_u16()));
-    let message = ["message", "Message"].iter().find_map(|key| body.get(*key).and_then(Value::as_str)).unwrap_or("").to_owned();
+    let message =
+        ["message", "Message"].iter().find_map(|key| body.get(*key).and_then(Value::as_str)).unwrap_or("").to_owned();
     DataApiError::Service { code, status: response.status().as_u16(), message }
 }
 

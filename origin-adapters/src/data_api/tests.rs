@@ -27,7 +27,9 @@ impl HttpClient for Canned {
         for (name, value) in &self.headers {
             builder = builder.header(*name, *value);
         }
-        builder.body(serde_json::to_vec(&self.body).expect("json")).map_err(|err| TransportError { message: err.to_string() })
+        builder
+            .body(serde_json::to_vec(&self.body).expect("json"))
+            .map_err(|err| TransportError { message: err.to_string() })
     }
 }
 
@@ -38,7 +40,11 @@ fn canned(status: u16, headers: Vec<(&'static str, &'static str)>, body: Value) 
         resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:c".into(),
         secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:s".into(),
         database: Some("momentum".into()),
-        credentials: AwsCredentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(), session_token: None },
+        credentials: AwsCredentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        },
     };
     DataApiClient::new(config, Canned { status, headers, body, seen: RefCell::new(Vec::new()) }, FixedClock)
 }
@@ -54,7 +60,8 @@ fn execute_sends_a_signed_request_and_reads_records_by_label() {
             "numberOfRecordsUpdated": 0
         }),
     );
-    let statement = Statement::new("SELECT 1 WHERE id = :id").bind("id", SqlValue::Uuid("20000000-0000-4000-8000-000000000001".into()));
+    let statement = Statement::new("SELECT 1 WHERE id = :id")
+        .bind("id", SqlValue::Uuid("20000000-0000-4000-8000-000000000001".into()));
     let result = futures_executor::block_on(client.execute_statement(&statement, None)).expect("ok");
     assert_eq!(result.columns, vec!["price", "thumbnail", "days"]);
     assert_eq!(result.rows, vec![vec![Cell::Text("29.99".into()), Cell::Null, Cell::Long(14)]]);
@@ -76,9 +83,17 @@ fn execute_sends_a_signed_request_and_reads_records_by_label() {
 
 #[test]
 fn errors_are_read_from_the_error_type_header_or_the_body() {
-    let client = canned(400, vec![("x-amzn-ErrorType", "DatabaseResumingException:http://internal.amazon.com/coral/")], json!({"message": "resuming"}));
-    let err = futures_executor::block_on(client.execute_statement(&Statement::new("SELECT 1"), None)).expect_err("fails");
-    assert_eq!(err, DataApiError::Service { code: "DatabaseResumingException".into(), status: 400, message: "resuming".into() });
+    let client = canned(
+        400,
+        vec![("x-amzn-ErrorType", "DatabaseResumingException:http://internal.amazon.com/coral/")],
+        json!({"message": "resuming"}),
+    );
+    let err =
+        futures_executor::block_on(client.execute_statement(&Statement::new("SELECT 1"), None)).expect_err("fails");
+    assert_eq!(
+        err,
+        DataApiError::Service { code: "DatabaseResumingException".into(), status: 400, message: "resuming".into() }
+    );
     assert!(err.is_transient());
 
     let client = canned(400, vec![], json!({"__type": "com.amazon#StatementTimeoutException", "Message": "slow"}));
@@ -86,7 +101,8 @@ fn errors_are_read_from_the_error_type_header_or_the_body() {
     assert!(matches!(err, DbError::Timeout { .. }), "{err:?}");
 
     let client = canned(200, vec![], json!({"records": [[{"longValue": 1}]], "columnMetadata": []}));
-    let err = futures_executor::block_on(client.execute_statement(&Statement::new("SELECT 1"), None)).expect_err("mismatch");
+    let err =
+        futures_executor::block_on(client.execute_statement(&Statement::new("SELECT 1"), None)).expect_err("mismatch");
     assert!(matches!(err, DataApiError::Decode(_)), "{err:?}");
 }
 

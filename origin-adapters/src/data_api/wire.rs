@@ -123,12 +123,17 @@ pub fn parameter(param: &Param) -> Result<Value, String> {
 
 /// A result `Field` as a core cell. `isNull` is checked first: a null field may carry other members.
 pub fn cell(field: &Value) -> Result<Cell, String> {
-    let Value::Object(map) = field else { return Err(format!("field is not an object: {field}")) };
+    let Value::Object(map) = field else {
+        return Err(format!("field is not an object: {field}"));
+    };
     if map.get("isNull").and_then(Value::as_bool) == Some(true) {
         return Ok(Cell::Null);
     }
     if let Some(value) = map.get("stringValue") {
-        return value.as_str().map(|s| Cell::Text(s.to_owned())).ok_or_else(|| format!("stringValue not a string: {value}"));
+        return value
+            .as_str()
+            .map(|s| Cell::Text(s.to_owned()))
+            .ok_or_else(|| format!("stringValue not a string: {value}"));
     }
     if let Some(value) = map.get("longValue") {
         return value.as_i64().map(Cell::Long).ok_or_else(|| format!("longValue not an integer: {value}"));
@@ -177,10 +182,19 @@ mod tests {
             (SqlValue::Null, json!({"name":"p","value":{"isNull":true}})),
             (SqlValue::Long(7), json!({"name":"p","value":{"longValue":7}})),
             (SqlValue::Text("x".into()), json!({"name":"p","value":{"stringValue":"x"}})),
-            (SqlValue::Decimal("29.99".into()), json!({"name":"p","value":{"stringValue":"29.99"},"typeHint":"DECIMAL"})),
+            (
+                SqlValue::Decimal("29.99".into()),
+                json!({"name":"p","value":{"stringValue":"29.99"},"typeHint":"DECIMAL"}),
+            ),
             (SqlValue::Uuid("u".into()), json!({"name":"p","value":{"stringValue":"u"},"typeHint":"UUID"})),
-            (SqlValue::Timestamp("2024-01-02 03:04:05".into()), json!({"name":"p","value":{"stringValue":"2024-01-02 03:04:05"},"typeHint":"TIMESTAMP"})),
-            (SqlValue::Date("2024-01-02".into()), json!({"name":"p","value":{"stringValue":"2024-01-02"},"typeHint":"DATE"})),
+            (
+                SqlValue::Timestamp("2024-01-02 03:04:05".into()),
+                json!({"name":"p","value":{"stringValue":"2024-01-02 03:04:05"},"typeHint":"TIMESTAMP"}),
+            ),
+            (
+                SqlValue::Date("2024-01-02".into()),
+                json!({"name":"p","value":{"stringValue":"2024-01-02"},"typeHint":"DATE"}),
+            ),
             (SqlValue::Json("{}".into()), json!({"name":"p","value":{"stringValue":"{}"},"typeHint":"JSON"})),
             (SqlValue::Blob(vec![1, 2]), json!({"name":"p","value":{"blobValue":"AQI="}})),
             (SqlValue::Bool(true), json!({"name":"p","value":{"booleanValue":true}})),

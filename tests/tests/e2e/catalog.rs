@@ -1,7 +1,7 @@
 //! Catalog reads: shapes, contents and caching headers.
 
 use crate::seed;
-use momentum_tests::{get, send, base_url};
+use momentum_tests::{base_url, get, send};
 use serde_json::{json, Value};
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -21,7 +21,12 @@ async fn health_answers_without_the_origin() {
 async fn leadership_fundamentals_has_exactly_the_documented_shape() {
     let reply = get("/courses?category=leadership&limit=20").await;
     let data = reply.expect_data(200);
-    let course = data["items"].as_array().expect("items").iter().find(|c| c["title"] == "Leadership Fundamentals").expect("listed");
+    let course = data["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["title"] == "Leadership Fundamentals")
+        .expect("listed");
     assert_eq!(
         course,
         &json!({
@@ -50,7 +55,10 @@ async fn list_shows_only_published_courses_with_the_item_shape() {
     let items = data["items"].as_array().expect("items");
     assert_eq!(items.len(), seed::PUBLISHED_COURSES);
     for item in items {
-        assert_eq!(keys(item), ["category", "description", "durationDays", "id", "lessonsCount", "price", "thumbnail", "title"]);
+        assert_eq!(
+            keys(item),
+            ["category", "description", "durationDays", "id", "lessonsCount", "price", "thumbnail", "title"]
+        );
         let title = item["title"].as_str().expect("title");
         assert!(!title.contains("(Draft)") && !title.contains("(Archived)"), "{title}");
         assert_eq!(item["lessonsCount"], item["durationDays"], "{title}: one lesson per day");
@@ -114,7 +122,9 @@ async fn lessons_list_and_lesson_detail() {
     let actions = lesson["actionItems"].as_array().expect("action items");
     assert!((2..=3).contains(&actions.len()) && actions.iter().all(Value::is_string), "{actions:?}");
     let resources = lesson["resources"].as_array().expect("resources");
-    assert!(!resources.is_empty() && resources.iter().all(|r| r["url"].as_str().is_some_and(|u| u.starts_with("https://"))));
+    assert!(
+        !resources.is_empty() && resources.iter().all(|r| r["url"].as_str().is_some_and(|u| u.starts_with("https://")))
+    );
     assert!(lesson["videoUrl"].as_str().expect("video").ends_with(".m3u8"));
     assert_eq!(reply.header("cache-control"), "public, max-age=60");
 }

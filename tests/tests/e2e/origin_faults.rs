@@ -12,12 +12,7 @@ async fn origin_errors_map_to_gateway_statuses() {
     let cases = [
         ("DatabaseResumingException", 503, "ORIGIN_UNAVAILABLE", "10"),
         ("ServiceUnavailableError", 503, "ORIGIN_UNAVAILABLE", "2"),
-        (
-            "InternalServerErrorException",
-            503,
-            "ORIGIN_UNAVAILABLE",
-            "2",
-        ),
+        ("InternalServerErrorException", 503, "ORIGIN_UNAVAILABLE", "2"),
         ("StatementTimeoutException", 504, "ORIGIN_TIMEOUT", ""),
     ];
     for (fault, status, code, retry_after) in cases {
@@ -26,11 +21,7 @@ async fn origin_errors_map_to_gateway_statuses() {
         reply.expect_error(status, code);
         assert_eq!(reply.header("retry-after"), retry_after, "{fault}");
         assert_eq!(reply.header("cache-control"), "no-store", "{fault}");
-        assert!(
-            !reply.text.contains(fault),
-            "{fault}: origin internals never reach the client: {}",
-            reply.text
-        );
+        assert!(!reply.text.contains(fault), "{fault}: origin internals never reach the client: {}", reply.text);
         // The fault was for one call only: the next request is served.
         assert_eq!(origin.get(COURSE).await.status, 200, "after {fault}");
     }

@@ -22,7 +22,10 @@ async fn walk(query: &str, limit: usize) -> Vec<String> {
             Value::String(cursor) => {
                 assert_eq!(items.len(), limit, "{path}: only the last page is short");
                 let link = reply.header("link");
-                let target = link.strip_prefix('<').and_then(|l| l.strip_suffix(">; rel=\"next\"")).unwrap_or_else(|| panic!("Link {link:?}"));
+                let target = link
+                    .strip_prefix('<')
+                    .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+                    .unwrap_or_else(|| panic!("Link {link:?}"));
                 assert!(target.contains(&format!("cursor={cursor}")), "Link {link} carries the cursor");
                 assert!(target.contains(&format!("limit={limit}")), "Link {link} carries the clamped limit");
                 path = target.to_owned();
@@ -43,7 +46,12 @@ async fn every_page_of_a_category() {
     assert_eq!(titles, sorted, "in order, no duplicates");
 
     let all_at_once = get("/courses?category=leadership&limit=100").await;
-    let expected: Vec<String> = all_at_once.expect_data(200)["items"].as_array().expect("items").iter().map(|c| c["title"].as_str().expect("t").to_owned()).collect();
+    let expected: Vec<String> = all_at_once.expect_data(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["title"].as_str().expect("t").to_owned())
+        .collect();
     assert_eq!(titles, expected);
 }
 

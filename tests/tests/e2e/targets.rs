@@ -10,13 +10,7 @@ use serde_json::json;
 #[tokio::test]
 async fn dot_segments_and_backslashes_are_resolved_before_routing() {
     let base = base_url();
-    for target in [
-        "/lessons/../health",
-        "/./health",
-        "/%2e%2e/health",
-        "/%2E/health",
-        "/courses/%2e%2E/health",
-    ] {
+    for target in ["/lessons/../health", "/./health", "/%2e%2e/health", "/%2E/health", "/courses/%2e%2E/health"] {
         let reply = get_raw(&base, target).await;
         assert_eq!(reply.expect_data(200), &json!({"status": "ok"}), "{target}");
     }
@@ -25,9 +19,7 @@ async fn dot_segments_and_backslashes_are_resolved_before_routing() {
     let details = reply.expect_error(404, "NOT_FOUND");
     assert_eq!(details["resource"], "course", "{}", reply.text);
     // Characters a URL path may not hold raw still reach the router, and find nothing.
-    get_raw(&base, "/courses/{x}")
-        .await
-        .expect_error(404, "NOT_FOUND");
+    get_raw(&base, "/courses/{x}").await.expect_error(404, "NOT_FOUND");
 }
 
 /// A runtime difference, below both the core and the shells: a target with characters that RFC 3986 forbids
@@ -44,12 +36,7 @@ async fn a_target_with_forbidden_characters_is_a_400_on_every_runtime() {
         }
         Runtime::Spin => {
             assert_eq!(reply.status, 400, "{}", reply.text);
-            assert_eq!(
-                reply.json,
-                serde_json::Value::Null,
-                "the component never ran: {}",
-                reply.text
-            );
+            assert_eq!(reply.json, serde_json::Value::Null, "the component never ran: {}", reply.text);
         }
     }
 }

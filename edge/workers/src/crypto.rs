@@ -1,0 +1,80 @@
+//! The core's `RsaVerifier` port over WebCrypto (`crypto.subtle`): RS256 checks run in the runtime's native
+//! code instead of RSA arithmetic in wasm. Imported keys are kept per isolate, by kid and modulus.
+
+use momentum_core::auth::jwks::RsaJwk;
+use momentum_core::ports::RsaVerifier;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use worker::js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+
+/// RS256 through WebCrypto.
+#[derive(Debug, Default)]
+pub struct WebCryptoRsa {
+    keys: RefCell<HashMap<(String, String), JsValue>>,
+}
+
+fn js_error(context: &str, err: JsValue) -> String {
+    format!("{context}: {}", err.as_string().unwrap_or_else(|| format!("{err:?}")))
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> Result<Object, String> {
+    let object = Object::new();
+    for (name, value) in pairs {
+        Reflect::set(&object, &JsValue::from_str(name), value).map_err(|err| js_error("building an object", err))?;
+    }
+    Ok(object)
+}
+
+async fn subtle_call(method: &str, args: &Array) -> Result<JsValue, String> {
+    let crypto =
+        Reflect::get(&worker::js_sys::global(), &JsValue::from_str("crypto")).map_err(|err| js_error("crypto", err))?;
+    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle")).map_err(|err| js_error("crypto.subtle", err))?;
+    let function: Function = Reflect::get(&subtle, &JsValue::from_str(method))
+        .map_err(|err| js_error(method, err))?
+        .dyn_into()
+        .map_err(|err| js_error(method, err))?;
+    let promise: Promise = function
+        .apply(&subtle, args)
+        .map_err(|err| js_error(method, err))?
+        .dyn_into()
+        .map_err(|err| js_error(method, err))?;
+    JsFuture::from(promise).await.map_err(|err| js_error(method, err))
+}
+
+impl WebCryptoRsa {
+    async fn import(&self, key: &RsaJwk) -> Result<JsValue, String> {
+        let cache_key = (key.kid.clone(), key.n.clone());
+        if let Some(imported) = self.keys.borrow().get(&cache_key) {
+            return Ok(imported.clone());
+        }
+        let jwk = object(&[
+            ("kty", "RSA".into()),
+            ("n", key.n.as_str().into()),
+            ("e", key.e.as_str().into()),
+            ("alg", "RS256".into()),
+            ("ext", true.into()),
+        ])?;
+        let algorithm =
+            object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", object(&[("name", "SHA-256".into())])?.into())])?;
+        let usages = Array::of1(&"verify".into());
+        let args = Array::of5(&"jwk".into(), &jwk, &algorithm, &false.into(), &usages);
+        let imported = subtle_call("importKey", &args).await?;
+        let mut keys = self.keys.borrow_mut();
+        if keys.len() > 32 {
+            keys.clear();
+        }
+        keys.insert(cache_key, imported.clone());
+        Ok(imported)
+    }
+}
+
+impl RsaVerifier for WebCryptoRsa {
+    async fn verify_rs256(&self, key: &RsaJwk, message: &[u8], signature: &[u8]) -> Result<bool, String> {
+        let imported = self.import(key).await?;
+        let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into())])?;
+        let args = Array::of4(&algorithm, &imported, &Uint8Array::from(signature), &Uint8Array::from(message));
+        Ok(subtle_call("verify", &args).await?.as_bool().unwrap_or(false))
+    }
+}
