@@ -10,6 +10,7 @@
 #   origin_up         PostgreSQL and the local origin
 #   workers_up PORT   wrangler dev     (sets WORKERS_READY_SECONDS: launch → first 200)
 #   spin_up PORT      wasmtime serve   (sets SPIN_READY_SECONDS)
+# CACHE_POLICY, when set, is passed to every edge (the tests shorten the cache windows with it).
 
 STACK_PIDS=()
 
@@ -47,7 +48,8 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
     --persist-to "$STATE/wrangler-$port" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
-    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" "$@" \
+    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
+    ${CACHE_POLICY:+--var "CACHE_POLICY:$CACHE_POLICY"} "$@" \
     >"$log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   # "Ready on" is printed before the worker answers: poll a route until it does.
@@ -69,22 +71,6 @@ origin_up() {
   wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
 }
 
-workers_up() {
-  local port=$1
-  log "wrangler dev (Workers) on 127.0.0.1:$port"
-  [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
-  cd "$ROOT"
-  local started=$EPOCHREALTIME
-  CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
-    --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
-    --persist-to "$STATE/wrangler" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
-    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
-    >"$STATE/wrangler.log" 2>&1 </dev/null &
-  STACK_PIDS+=($!)
-  # "Ready on" is printed before the worker answers: poll a route until it does.
-  wait_http "http://127.0.0.1:$port/health" 90 $! || { tail -n 30 "$STATE/wrangler.log" >&2; die "wrangler dev did not start"; }
-  WORKERS_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
-}
 
 # The Spin edge without Spin: `wasmtime serve` runs the dev composition (the unchanged Spin component plus the
 # variables provider), with the variables spin.toml declares as SPIN_VARIABLE_* in the guest's environment.
@@ -92,7 +78,9 @@ spin_up() {
   local port=$1
   log "wasmtime serve (Spin component) on 127.0.0.1:$port"
   local variables assignment assignments=() env_flags=()
-  variables=$(spin_variables "http://127.0.0.1:$ORIGIN_PORT") || die "the Spin edge cannot start (see above)"
+  # CACHE_POLICY (optional) overrides the cache windows, as it does for the Workers edge.
+  variables=$(SPIN_VARIABLE_CACHE_POLICY=${CACHE_POLICY:-${SPIN_VARIABLE_CACHE_POLICY:-}} spin_variables "http://127.0.0.1:$ORIGIN_PORT") \
+    || die "the Spin edge cannot start (see above)"
   while IFS= read -r assignment; do
     assignments+=("$assignment")
     # --env NAME passes the value from wasmtime's own environment: secrets stay off its command line.

@@ -30,6 +30,8 @@ STATE=$ROOT/.local/test
 rm -rf "$STATE"
 PG_PORT=${TEST_PG_PORT:-54339} ORIGIN_PORT=${TEST_ORIGIN_PORT:-4100} EDGE_PORT=${TEST_EDGE_PORT:-8797} SPIN_PORT=${TEST_SPIN_PORT:-8799}
 ORIGIN_FLAGS=--test-controls
+# Short cache windows for the lessons list, so e2e/cache.rs sees fresh → stale → expired within seconds.
+export CACHE_POLICY='{"lessons":{"fresh":1,"swr":1,"sie":3}}'
 trap 'status=$?; trap - EXIT INT TERM; stack_down; [ $status = 0 ] || { for log in origin wrangler spin; do echo "--- $log log"; tail -n 40 "$STATE/$log.log"; done; } >&2 2>/dev/null; exit $status' EXIT
 trap 'exit 130' INT TERM
 origin_up

@@ -10,11 +10,12 @@ use crate::auth::api_keys::{ApiKeys, RateStatus};
 use crate::auth::jwt::CognitoConfig;
 use crate::auth::policy::{self, Access};
 use crate::auth::{self, AuthState, Principal, Role};
+use crate::cache::{CachePolicies, Local, Verdict};
 use crate::catalog::{categories, courses, lessons};
 use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
-use crate::ports::{Clock, Database, HttpClient, RsaVerifier};
+use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -30,6 +31,8 @@ pub trait Ports {
     type Clock: Clock;
     /// RS256 signature checks.
     type Rsa: RsaVerifier;
+    /// The shared cache of catalog answers.
+    type Cache: EdgeCache;
     /// The database port.
     fn db(&self) -> &Self::Db;
     /// The outbound HTTP port.
@@ -38,6 +41,8 @@ pub trait Ports {
     fn clock(&self) -> &Self::Clock;
     /// The RSA port.
     fn rsa(&self) -> &Self::Rsa;
+    /// The cache port.
+    fn cache(&self) -> &Self::Cache;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -51,13 +56,20 @@ pub struct Config {
     pub api_keys: ApiKeys,
     /// Size of the verified-token cache (0 turns it off).
     pub token_cache_size: usize,
+    /// Freshness windows of the cacheable catalog routes.
+    pub cache: CachePolicies,
+    /// Part of every cache key: changing it retires every cached answer at once.
+    pub cache_version: String,
+    /// Entries of the in-isolate cache layer (0 turns it off).
+    pub local_cache_size: usize,
 }
 
 impl Config {
     /// Reads the settings from variables, by name:
     /// `COGNITO_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` (comma-separated), `API_KEYS`,
     /// `USAGE_PLANS` (required); `COGNITO_JWKS_URL`, `JWT_LEEWAY_SECONDS` (60), `TOKEN_CACHE_SIZE` (1024),
-    /// `CATALOG_MAX_AGE` (60) (optional). The error names the variable.
+    /// `CATALOG_MAX_AGE` (60: the default fresh TTL), `CACHE_POLICY` (JSON, see `cache::policy`), `CACHE_VERSION`
+    /// ("1"), `LOCAL_CACHE_SIZE` (512) (optional). The error names the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let required = |name: &str| {
             var(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("variable {name} is not set"))
@@ -80,9 +92,14 @@ impl Config {
         }
         cognito.leeway_secs = u32::try_from(number("JWT_LEEWAY_SECONDS", 60)?)
             .map_err(|_| "JWT_LEEWAY_SECONDS is too large".to_owned())?;
+        let catalog_max_age =
+            u32::try_from(number("CATALOG_MAX_AGE", 60)?).map_err(|_| "CATALOG_MAX_AGE is too large".to_owned())?;
+        let cache_policy = var("CACHE_POLICY").filter(|v| !v.trim().is_empty());
         Ok(Config {
-            catalog_max_age: u32::try_from(number("CATALOG_MAX_AGE", 60)?)
-                .map_err(|_| "CATALOG_MAX_AGE is too large".to_owned())?,
+            catalog_max_age,
+            cache: CachePolicies::from_json(cache_policy.as_deref(), catalog_max_age)?,
+            cache_version: var("CACHE_VERSION").filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "1".into()),
+            local_cache_size: usize::try_from(number("LOCAL_CACHE_SIZE", 512)?).unwrap_or(usize::MAX),
             cognito,
             api_keys: ApiKeys::from_json(&required("API_KEYS")?, &required("USAGE_PLANS")?)?,
             token_cache_size: usize::try_from(number("TOKEN_CACHE_SIZE", 1024)?).unwrap_or(usize::MAX),
@@ -95,19 +112,27 @@ impl Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure(pub ApiError);
 
+/// A catalog read to repeat in the background (stale-while-revalidate): the shell runs
+/// [`App::refresh`] with it after answering, with its runtime's wait-until.
+#[derive(Debug, Clone)]
+pub struct Refresh(pub Request<Vec<u8>>);
+
 /// The edge API, over its ports.
 #[derive(Debug)]
 pub struct App<P> {
-    config: Config,
-    ports: P,
+    pub(crate) config: Config,
+    pub(crate) ports: P,
     auth: AuthState,
+    pub(crate) local: std::cell::RefCell<Local>,
+    pub(crate) flights: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<crate::auth::flight::Flight>>>,
 }
 
 impl<P: Ports> App<P> {
     /// An app over `ports`.
     pub fn new(config: Config, ports: P) -> Self {
         let auth = AuthState::new(config.token_cache_size);
-        App { config, ports, auth }
+        let local = std::cell::RefCell::new(Local::new(config.local_cache_size));
+        App { config, ports, auth, local, flights: Default::default() }
     }
 
     /// Per-isolate identity state (for diagnostics and tests).
@@ -129,6 +154,9 @@ impl<P: Ports> App<P> {
         };
         if let Some(status) = rate {
             rate_headers(&mut response, status);
+        }
+        if !response.headers().contains_key("x-cache") {
+            response.headers_mut().insert("x-cache", HeaderValue::from_static(Verdict::Bypass.as_str()));
         }
         if request.method() == Method::HEAD {
             response.body_mut().clear();
@@ -208,6 +236,23 @@ impl<P: Ports> App<P> {
     }
 
     async fn dispatch(
+        &self,
+        request: &Request<Vec<u8>>,
+        route: Route,
+        principal: Option<&Principal>,
+    ) -> Result<Response<Vec<u8>>, ApiError> {
+        match route {
+            Route::ListCourses | Route::GetCourse(_) | Route::ListLessons | Route::ListCategories => {
+                self.cached(request, &route).await
+            }
+            // A signed-in reader's lesson may show more than the public one: never from or into a shared cache.
+            Route::GetLesson(_) if principal.is_none() => self.cached(request, &route).await,
+            route => self.render(request, route, principal).await,
+        }
+    }
+
+    /// Answers `route` from the origin (no cache involved).
+    pub(crate) async fn render(
         &self,
         request: &Request<Vec<u8>>,
         route: Route,

@@ -9,7 +9,9 @@
 #![allow(async_fn_in_trait)] // The ports are deliberately not `Send`: Workers futures are not.
 
 pub mod app;
+mod app_cache;
 pub mod auth;
+pub mod cache;
 pub mod catalog;
 pub mod db;
 pub mod envelope;

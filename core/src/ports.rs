@@ -49,3 +49,23 @@ pub trait RsaVerifier {
         signature: &[u8],
     ) -> Result<bool, String>;
 }
+
+/// The shell's shared cache for catalog answers (Workers: the Cache API of the location). Failures are misses:
+/// a cache must never turn into an error.
+pub trait EdgeCache {
+    /// The entry under `key`, if the cache holds one.
+    async fn get(&self, key: &str) -> Option<crate::cache::Stored>;
+    /// Stores `entry` under `key`, to be kept `keep_secs`.
+    async fn put(&self, key: &str, entry: &crate::cache::Stored, keep_secs: u32);
+}
+
+/// A shell without a shared cache (each answer still goes through the in-isolate layer).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSharedCache;
+
+impl EdgeCache for NoSharedCache {
+    async fn get(&self, _key: &str) -> Option<crate::cache::Stored> {
+        None
+    }
+    async fn put(&self, _key: &str, _entry: &crate::cache::Stored, _keep_secs: u32) {}
+}

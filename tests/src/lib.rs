@@ -265,6 +265,16 @@ impl OriginFaults {
     pub async fn get(&self, path: &str) -> Reply {
         send_now("GET", &format!("{}{path}", base_url()), &[], None).await
     }
+
+    /// `GET {base}{path}` on the edge with `headers`, while the origin is this test's alone.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        send_now("GET", &format!("{}{path}", base_url()), headers, None).await
+    }
+
+    /// The origin's call counters, read while the origin is this test's alone (so they count only its calls).
+    pub async fn stats(&self) -> Value {
+        send_now("GET", &format!("{}/_local/stats", origin_url()), &[], None).await.json
+    }
 }
 
 impl Drop for OriginFaults {

@@ -54,6 +54,26 @@ pub struct Fakes {
     pub rsa_checks: Cell<u32>,
     pub statements: RefCell<Vec<String>>,
     pub users: RefCell<HashMap<String, String>>,
+    /// When set, every statement fails as an unavailable origin.
+    pub db_down: Cell<bool>,
+    /// When set, every statement first yields once (so concurrent requests interleave).
+    pub db_yields: Cell<bool>,
+}
+
+/// A future that is pending once (waking itself), then ready.
+pub struct YieldOnce(pub bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -83,7 +103,13 @@ impl RsaVerifier for Fakes {
 
 impl Database for Fakes {
     async fn execute(&self, statement: &Statement) -> Result<ResultSet, DbError> {
+        if self.db_yields.get() {
+            YieldOnce(false).await;
+        }
         self.statements.borrow_mut().push(statement.sql.to_string());
+        if self.db_down.get() {
+            return Err(DbError::Unavailable { retry_after_secs: 2, message: "down".into() });
+        }
         if statement.sql.starts_with("INSERT INTO users") {
             let sub =
                 statement.params.iter().find(|p| p.name == "sub").map(|p| format!("{:?}", p.value)).unwrap_or_default();
@@ -116,6 +142,10 @@ impl Database for Fakes {
 }
 
 impl Ports for TestPorts {
+    type Cache = momentum_core::ports::NoSharedCache;
+    fn cache(&self) -> &Self::Cache {
+        &momentum_core::ports::NoSharedCache
+    }
     type Db = Fakes;
     type Http = Fakes;
     type Clock = Fakes;
@@ -165,6 +195,8 @@ pub fn app_with(extra: &[(&str, &str)]) -> (App<TestPorts>, Rc<Fakes>) {
         rsa_checks: Cell::new(0),
         statements: RefCell::new(Vec::new()),
         users: RefCell::new(HashMap::new()),
+        db_down: Cell::new(false),
+        db_yields: Cell::new(false),
     });
     let config = Config::from_vars(vars(extra)).expect("config");
     (App::new(config, TestPorts(fakes.clone())), fakes)
@@ -212,19 +244,30 @@ pub struct Reply {
     pub status: u16,
     pub headers: http::HeaderMap,
     pub json: Value,
+    pub body: Vec<u8>,
+    pub refresh: Option<momentum_core::app::Refresh>,
 }
 
-pub fn call(app: &App<TestPorts>, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> http::Request<Vec<u8>> {
     let mut request = http::Request::builder().method(method).uri(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = futures_executor::block_on(app.handle(request.body(Vec::new()).expect("request")));
+    request.body(Vec::new()).expect("request")
+}
+
+pub fn reply(response: http::Response<Vec<u8>>) -> Reply {
     Reply {
         status: response.status().as_u16(),
         headers: response.headers().clone(),
         json: serde_json::from_slice(response.body()).unwrap_or(Value::Null),
+        refresh: response.extensions().get::<momentum_core::app::Refresh>().cloned(),
+        body: response.into_body(),
     }
+}
+
+pub fn call(app: &App<TestPorts>, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    reply(futures_executor::block_on(app.handle(request(method, path, headers))))
 }
 
 /// `GET path` with the API key and, when given, a bearer token.

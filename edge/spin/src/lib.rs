@@ -10,7 +10,7 @@
 
 use momentum_core::app::Failure;
 use momentum_core::auth::crypto::RustRsaVerifier;
-use momentum_core::ports::{Clock, HttpClient, TransportError};
+use momentum_core::ports::{Clock, HttpClient, NoSharedCache, TransportError};
 use momentum_core::{ApiError, App, Config, Ports};
 use origin_adapters::{DataApiClient, DataApiConfig};
 use spin_sdk::http::{Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam};
@@ -57,6 +57,13 @@ struct SpinPorts {
 }
 
 impl Ports for SpinPorts {
+    /// No shared cache: `wasmtime serve` offers no key-value store, and Spin instantiates per request, so the
+    /// in-isolate layer lives for one request too. Every catalog read goes to the origin (`X-Cache: MISS`);
+    /// a Spin deployment wanting edge caching binds a key-value store here.
+    type Cache = NoSharedCache;
+    fn cache(&self) -> &Self::Cache {
+        &NoSharedCache
+    }
     type Db = DataApiClient<SpinHttp, SystemClock>;
     type Http = SpinHttp;
     type Clock = SystemClock;

@@ -5,10 +5,11 @@
 //! The `App` is built on the first request of an isolate and kept for the isolate's life, so its per-isolate
 //! state (JWKS, verified tokens, rate counters) carries over between requests.
 
+mod cache;
 mod crypto;
 mod fetch;
 
-use momentum_core::app::Failure;
+use momentum_core::app::{Failure, Refresh};
 use momentum_core::ports::Clock;
 use momentum_core::{App, Config, Ports};
 use origin_adapters::{DataApiClient, DataApiConfig};
@@ -25,6 +26,10 @@ struct WorkerPorts {
 }
 
 impl Ports for WorkerPorts {
+    type Cache = cache::WorkerCache;
+    fn cache(&self) -> &Self::Cache {
+        &cache::WorkerCache
+    }
     type Db = DataApiClient<fetch::WorkerFetch, WorkerClock>;
     type Http = fetch::WorkerFetch;
     type Clock = WorkerClock;
@@ -69,10 +74,15 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
 
 /// The fetch handler: Workers request → `http::Request` → core → `http::Response` → Workers response.
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
     let response = match app(&env) {
         Ok(app) => {
             let response = app.handle(to_http(request).await?).await;
+            // Stale-while-revalidate: refresh after answering, for as long as the runtime allows.
+            if let Some(refresh) = response.extensions().get::<Refresh>().cloned() {
+                let app = app.clone();
+                ctx.wait_until(async move { app.refresh(refresh).await });
+            }
             if let Some(Failure(err)) = response.extensions().get::<Failure>() {
                 if err.internal().is_some() {
                     console_error!("{err}");

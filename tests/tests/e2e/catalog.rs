@@ -42,7 +42,7 @@ async fn leadership_fundamentals_has_exactly_the_documented_shape() {
     );
     // Money is written as the exact decimal, never through a float.
     assert!(reply.text.contains("\"price\":29.99"), "{}", reply.text);
-    assert_eq!(reply.header("cache-control"), "public, max-age=60");
+    assert_eq!(reply.header("cache-control"), "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400");
 }
 
 #[tokio::test]
@@ -126,7 +126,7 @@ async fn lessons_list_and_lesson_detail() {
         !resources.is_empty() && resources.iter().all(|r| r["url"].as_str().is_some_and(|u| u.starts_with("https://")))
     );
     assert!(lesson["videoUrl"].as_str().expect("video").ends_with(".m3u8"));
-    assert_eq!(reply.header("cache-control"), "public, max-age=60");
+    assert_eq!(reply.header("cache-control"), "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400");
 }
 
 #[tokio::test]
