@@ -11,11 +11,12 @@ use crate::auth::jwt::CognitoConfig;
 use crate::auth::policy::{self, Access};
 use crate::auth::{self, AuthState, Principal, Role};
 use crate::cache::{CachePolicies, Local, Verdict};
+use crate::catalog::admin::{AdminCourse, CourseUpdate};
 use crate::catalog::{categories, courses, lessons};
 use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
-use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier};
+use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, VersionStore};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -33,6 +34,8 @@ pub trait Ports {
     type Rsa: RsaVerifier;
     /// The shared cache of catalog answers.
     type Cache: EdgeCache;
+    /// Where the catalog version lives.
+    type Versions: VersionStore;
     /// The database port.
     fn db(&self) -> &Self::Db;
     /// The outbound HTTP port.
@@ -43,6 +46,8 @@ pub trait Ports {
     fn rsa(&self) -> &Self::Rsa;
     /// The cache port.
     fn cache(&self) -> &Self::Cache;
+    /// The version-store port.
+    fn versions(&self) -> &Self::Versions;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -62,6 +67,8 @@ pub struct Config {
     pub cache_version: String,
     /// Entries of the in-isolate cache layer (0 turns it off).
     pub local_cache_size: usize,
+    /// How long an isolate trusts the catalog version it read, in ms (the purge bound beyond the store's own).
+    pub catalog_version_ttl_ms: u64,
 }
 
 impl Config {
@@ -69,7 +76,7 @@ impl Config {
     /// `COGNITO_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` (comma-separated), `API_KEYS`,
     /// `USAGE_PLANS` (required); `COGNITO_JWKS_URL`, `JWT_LEEWAY_SECONDS` (60), `TOKEN_CACHE_SIZE` (1024),
     /// `CATALOG_MAX_AGE` (60: the default fresh TTL), `CACHE_POLICY` (JSON, see `cache::policy`), `CACHE_VERSION`
-    /// ("1"), `LOCAL_CACHE_SIZE` (512) (optional). The error names the variable.
+    /// ("1"), `LOCAL_CACHE_SIZE` (512), `CATALOG_VERSION_TTL` (5 s) (optional). The error names the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let required = |name: &str| {
             var(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("variable {name} is not set"))
@@ -100,6 +107,7 @@ impl Config {
             cache: CachePolicies::from_json(cache_policy.as_deref(), catalog_max_age)?,
             cache_version: var("CACHE_VERSION").filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "1".into()),
             local_cache_size: usize::try_from(number("LOCAL_CACHE_SIZE", 512)?).unwrap_or(usize::MAX),
+            catalog_version_ttl_ms: number("CATALOG_VERSION_TTL", 5)?.saturating_mul(1000),
             cognito,
             api_keys: ApiKeys::from_json(&required("API_KEYS")?, &required("USAGE_PLANS")?)?,
             token_cache_size: usize::try_from(number("TOKEN_CACHE_SIZE", 1024)?).unwrap_or(usize::MAX),
@@ -125,6 +133,8 @@ pub struct App<P> {
     auth: AuthState,
     pub(crate) local: std::cell::RefCell<Local>,
     pub(crate) flights: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<crate::auth::flight::Flight>>>,
+    /// The catalog version last read, and when (epoch ms).
+    pub(crate) version: std::cell::RefCell<Option<(String, u64)>>,
 }
 
 impl<P: Ports> App<P> {
@@ -132,7 +142,7 @@ impl<P: Ports> App<P> {
     pub fn new(config: Config, ports: P) -> Self {
         let auth = AuthState::new(config.token_cache_size);
         let local = std::cell::RefCell::new(Local::new(config.local_cache_size));
-        App { config, ports, auth, local, flights: Default::default() }
+        App { config, ports, auth, local, flights: Default::default(), version: Default::default() }
     }
 
     /// Per-isolate identity state (for diagnostics and tests).
@@ -180,6 +190,9 @@ impl<P: Ports> App<P> {
             }
         }
         let route = router::route(request.method(), path)?;
+        if request.body().len() > crate::catalog::admin::MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
         let access = policy::access(&route);
         let principal = match access {
             Access::Open | Access::Public => None,
@@ -318,8 +331,20 @@ impl<P: Ports> App<P> {
                 let row = rows.first().ok_or(ApiError::NotFound { resource: "user" })?;
                 Ok(envelope::success(StatusCode::OK, &users::User::from_row(row)?, Caching::NoStore))
             }
+            Route::UpdateCourse(id) => {
+                no_query(query)?;
+                let update = CourseUpdate::parse(&id, request.body())?;
+                let rows = self.query(&update.statement()).await?;
+                let Some(row) = rows.first() else {
+                    let diagnosis = self.query(&update.diagnosis()).await?;
+                    let row = diagnosis.first().ok_or(ApiError::OriginError { internal: "no diagnosis row".into() })?;
+                    return Err(update.refusal(row)?);
+                };
+                let course = AdminCourse::from_row(row)?;
+                self.bump_catalog_version().await;
+                Ok(envelope::success(StatusCode::OK, &course, Caching::NoStore))
+            }
             Route::CreateCourse
-            | Route::UpdateCourse(_)
             | Route::DeleteCourse(_)
             | Route::CreateLesson
             | Route::UpdateLesson(_)

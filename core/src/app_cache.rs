@@ -6,7 +6,7 @@ use crate::auth::flight::{Flight, Turn};
 use crate::cache::{age, none_match, Age, Policy, Stored, Verdict};
 use crate::catalog::courses::ListCourses;
 use crate::error::ApiError;
-use crate::ports::{Clock, EdgeCache};
+use crate::ports::{Clock, EdgeCache, VersionStore};
 use crate::query::{self, is_uuid, Query};
 use crate::router::{self, Route};
 use http::header::{HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LINK};
@@ -21,6 +21,7 @@ impl<P: Ports> App<P> {
         route: &Route,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let (key, policy) = self.cache_key(route, request.uri().query())?;
+        let key = format!("{}/{key}", self.catalog_version().await);
         let now = self.ports.clock().now_millis();
         let entry = self.lookup(&key).await;
         let stale = match entry.map(|entry| (age(&entry, &policy, now), entry)) {
@@ -43,6 +44,7 @@ impl<P: Ports> App<P> {
         let request = refresh.0;
         let Ok(route) = router::route(request.method(), request.uri().path()) else { return };
         let Ok((key, policy)) = self.cache_key(&route, request.uri().query()) else { return };
+        let key = format!("{}/{key}", self.catalog_version().await);
         let now = self.ports.clock().now_millis();
         if self.lookup(&key).await.is_some_and(|entry| age(&entry, &policy, now) == Age::Fresh) {
             return;
@@ -159,7 +161,37 @@ impl<P: Ports> App<P> {
             }
             _ => return Err(ApiError::Internal { internal: format!("{route:?} is not cacheable") }),
         };
-        Ok((format!("v{}/{key}", self.config.cache_version), policy))
+        Ok((key, policy))
+    }
+
+    /// The prefix of every catalog cache key: the configured cache version and the catalog's version, read
+    /// from the version store at most once per `CATALOG_VERSION_TTL` per isolate.
+    pub(crate) async fn catalog_version(&self) -> String {
+        let now = self.ports.clock().now_millis();
+        let memo = self.version.borrow().clone();
+        let current = match memo {
+            Some((version, read_at)) if now.saturating_sub(read_at) < self.config.catalog_version_ttl_ms => version,
+            _ => {
+                let version = self.ports.versions().get().await.unwrap_or_else(|| "0".to_owned());
+                *self.version.borrow_mut() = Some((version.clone(), now));
+                version
+            }
+        };
+        format!("v{}.{current}", self.config.cache_version)
+    }
+
+    /// After an admin write: a new catalog version, at once in this isolate, through the store everywhere else
+    /// (each isolate re-reads it within `CATALOG_VERSION_TTL`; the store's own propagation adds to that).
+    pub(crate) async fn bump_catalog_version(&self) {
+        let now = self.ports.clock().now_millis();
+        let previous = self.version.borrow().as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
+        // The clock's milliseconds, moved past the previous version so two writes in one ms still differ.
+        let next = match previous.parse::<u64>() {
+            Ok(old) if old >= now => (old + 1).to_string(),
+            _ => now.to_string(),
+        };
+        self.ports.versions().set(&next).await;
+        *self.version.borrow_mut() = Some((next, now));
     }
 
     /// The answer for a cached entry: 304 when the client holds it already.

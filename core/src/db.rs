@@ -151,6 +151,14 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// A non-null boolean column.
+    pub fn bool(&self, column: &str) -> Result<bool, ApiError> {
+        match self.cell(column)? {
+            Cell::Bool(value) => Ok(*value),
+            other => Err(decode_error(column, &format!("expected boolean, got {other:?}"))),
+        }
+    }
+
     /// Whether the column is NULL.
     pub fn is_null(&self, column: &str) -> Result<bool, ApiError> {
         Ok(matches!(self.cell(column)?, Cell::Null))

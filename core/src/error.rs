@@ -40,6 +40,13 @@ pub enum ApiError {
         /// Whether the daily quota (rather than the rate) ran out.
         quota: bool,
     },
+    /// 409 `CONFLICT`: the write contradicts the data (a unique key, or lessons beyond a shortened course).
+    Conflict {
+        /// Which rule (`lessons_beyond_duration`, `duplicate`).
+        reason: &'static str,
+    },
+    /// 413 `PAYLOAD_TOO_LARGE`: the body is over 64 KiB.
+    PayloadTooLarge,
     /// 501 `NOT_IMPLEMENTED`: the route exists and its access rule passed, but this deployment does not serve it yet.
     NotImplemented,
     /// 404 `NOT_FOUND`: no route, or no such resource.
@@ -90,6 +97,8 @@ impl ApiError {
             ApiError::ApiKeyInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::OriginError { .. } => StatusCode::BAD_GATEWAY,
@@ -110,6 +119,8 @@ impl ApiError {
             ApiError::Forbidden { .. } => "FORBIDDEN",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::NotImplemented => "NOT_IMPLEMENTED",
+            ApiError::Conflict { .. } => "CONFLICT",
+            ApiError::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::OriginError { .. } => "ORIGIN_ERROR",
@@ -131,6 +142,8 @@ impl ApiError {
             ApiError::RateLimited { quota: true, .. } => "the API key's daily quota is spent".to_owned(),
             ApiError::RateLimited { .. } => "too many requests for this API key".to_owned(),
             ApiError::NotImplemented => "this route is not served yet".to_owned(),
+            ApiError::Conflict { .. } => "the change conflicts with existing data".to_owned(),
+            ApiError::PayloadTooLarge => "the request body is over 64 KiB".to_owned(),
             ApiError::NotFound { resource: "route" } => "no such route".to_owned(),
             ApiError::NotFound { resource } => format!("{resource} not found"),
             ApiError::MethodNotAllowed { .. } => "method not allowed on this path".to_owned(),
@@ -152,7 +165,7 @@ impl ApiError {
             ApiError::NotFound { resource } => {
                 details.insert("resource".into(), Value::from(*resource));
             }
-            ApiError::TokenInvalid { reason } | ApiError::Forbidden { reason } => {
+            ApiError::TokenInvalid { reason } | ApiError::Forbidden { reason } | ApiError::Conflict { reason } => {
                 details.insert("reason".into(), Value::from(*reason));
             }
             ApiError::RateLimited { retry_after, quota } => {
@@ -169,6 +182,7 @@ impl ApiError {
             | ApiError::TokenExpired
             | ApiError::ApiKeyInvalid
             | ApiError::NotImplemented
+            | ApiError::PayloadTooLarge
             | ApiError::OriginError { .. }
             | ApiError::OriginTimeout { .. }
             | ApiError::Internal { .. } => {}

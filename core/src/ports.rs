@@ -69,3 +69,24 @@ impl EdgeCache for NoSharedCache {
     }
     async fn put(&self, _key: &str, _entry: &crate::cache::Stored, _keep_secs: u32) {}
 }
+
+/// Where the catalog's version lives: a value every location can read (Workers KV), changed by every admin
+/// write, and part of every cache key — so a write retires every cached catalog answer everywhere, within the
+/// store's propagation (and the isolates' short memo of it). `None` when unset.
+pub trait VersionStore {
+    /// The current version, if one was ever set.
+    async fn get(&self) -> Option<String>;
+    /// Sets a new version.
+    async fn set(&self, version: &str);
+}
+
+/// A shell without a shared version store: the version never changes (nothing is cached across requests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoVersionStore;
+
+impl VersionStore for NoVersionStore {
+    async fn get(&self) -> Option<String> {
+        None
+    }
+    async fn set(&self, _version: &str) {}
+}

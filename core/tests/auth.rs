@@ -291,7 +291,7 @@ fn authorization_table() {
         ("GET", "/categories".into(), [200, 200, 200, 200]),
         ("GET", "/lessons?courseId=20000000-0000-4000-8000-000000000001".into(), [404, 404, 404, 404]),
         ("POST", "/courses".into(), [401, 403, 403, 501]),
-        ("PUT", "/courses/x".into(), [401, 403, 403, 501]),
+        ("PUT", "/courses/x".into(), [401, 403, 403, 404]),
         ("DELETE", "/lessons/x".into(), [401, 403, 403, 501]),
         ("GET", "/analytics/overview".into(), [401, 403, 403, 501]),
         ("POST", "/ai-generation/generate-course".into(), [401, 403, 403, 501]),

@@ -146,3 +146,38 @@ fn per_user_answers_are_never_cached() {
         assert_eq!((anonymous.status, verdict(&anonymous)), (404, "MISS"));
     }
 }
+
+#[test]
+fn an_admin_write_retires_every_cached_catalog_answer() {
+    let (app, fakes) = app();
+    assert_eq!(verdict(&get_as(&app, "/categories", None)), "MISS");
+    assert_eq!(verdict(&get_as(&app, "/categories", None)), "HIT");
+    let admin = token("admin-1", Some(&["admin"]));
+    let bearer = format!("Bearer {admin}");
+    let headers = [("x-api-key", API_KEY), ("authorization", bearer.as_str()), ("content-type", "application/json")];
+    let mut request = request("PUT", "/courses/20000000-0000-4000-8000-000000000006", &headers);
+    *request.body_mut() = br#"{"description":"changed"}"#.to_vec();
+    let written = reply(futures_executor::block_on(app.handle(request)));
+    assert_eq!(written.status, 200, "{}", written.json);
+    assert_eq!(written.json["data"]["description"], "changed");
+    assert_eq!(written.json["data"]["status"], "published");
+    assert_eq!(verdict(&written), "BYPASS");
+    assert_eq!(verdict(&get_as(&app, "/categories", None)), "MISS", "a new catalog version: nothing cached");
+    assert_eq!(origin_calls(&fakes), 2);
+}
+
+#[test]
+fn bodies_over_64_kib_are_refused() {
+    let (app, _) = app();
+    let admin = token("admin-1", Some(&["admin"]));
+    let bearer = format!("Bearer {admin}");
+    let mut request = request(
+        "PUT",
+        "/courses/20000000-0000-4000-8000-000000000006",
+        &[("x-api-key", API_KEY), ("authorization", bearer.as_str())],
+    );
+    *request.body_mut() = vec![b' '; 64 * 1024 + 1];
+    let refused = reply(futures_executor::block_on(app.handle(request)));
+    assert_eq!(refused.status, 413);
+    assert_eq!(refused.json["error"]["code"], "PAYLOAD_TOO_LARGE");
+}

@@ -266,6 +266,11 @@ impl OriginFaults {
         send_now("GET", &format!("{}{path}", base_url()), &[], None).await
     }
 
+    /// `method {base}{path}` on the edge with `headers` and `body`, while the origin is this test's alone.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+        send_now(method, &format!("{}{path}", base_url()), headers, body).await
+    }
+
     /// `GET {base}{path}` on the edge with `headers`, while the origin is this test's alone.
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         send_now("GET", &format!("{}{path}", base_url()), headers, None).await

@@ -118,6 +118,35 @@ impl Database for Fakes {
             let id = users.entry(sub).or_insert_with(|| format!("40000000-0000-4000-8000-{next:012}")).clone();
             return Ok(ResultSet { columns: vec!["id".into()], rows: vec![vec![DbCell::Text(id)]], rows_updated: 1 });
         }
+        if statement.sql.starts_with("WITH upd AS (UPDATE courses") {
+            let columns = [
+                "id",
+                "title",
+                "description",
+                "category",
+                "duration_days",
+                "price",
+                "thumbnail",
+                "status",
+                "lessons_count",
+            ];
+            let cells = vec![
+                DbCell::Text("20000000-0000-4000-8000-000000000006".into()),
+                DbCell::Text("Git Without Fear".into()),
+                DbCell::Text("changed".into()),
+                DbCell::Text("programming".into()),
+                DbCell::Long(14),
+                DbCell::Text("19.50".into()),
+                DbCell::Null,
+                DbCell::Text("published".into()),
+                DbCell::Long(14),
+            ];
+            return Ok(ResultSet {
+                columns: columns.iter().map(|s| s.to_string()).collect(),
+                rows: vec![cells],
+                rows_updated: 1,
+            });
+        }
         if statement.sql.contains("FROM users WHERE id") {
             let id = statement.params[0].value.clone();
             let momentum_core::db::SqlValue::Uuid(id) = id else { panic!("uuid param") };
@@ -143,6 +172,10 @@ impl Database for Fakes {
 
 impl Ports for TestPorts {
     type Cache = momentum_core::ports::NoSharedCache;
+    type Versions = momentum_core::ports::NoVersionStore;
+    fn versions(&self) -> &Self::Versions {
+        &momentum_core::ports::NoVersionStore
+    }
     fn cache(&self) -> &Self::Cache {
         &momentum_core::ports::NoSharedCache
     }

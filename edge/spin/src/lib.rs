@@ -10,7 +10,7 @@
 
 use momentum_core::app::Failure;
 use momentum_core::auth::crypto::RustRsaVerifier;
-use momentum_core::ports::{Clock, HttpClient, NoSharedCache, TransportError};
+use momentum_core::ports::{Clock, HttpClient, NoSharedCache, NoVersionStore, TransportError};
 use momentum_core::{ApiError, App, Config, Ports};
 use origin_adapters::{DataApiClient, DataApiConfig};
 use spin_sdk::http::{Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam};
@@ -61,6 +61,11 @@ impl Ports for SpinPorts {
     /// in-isolate layer lives for one request too. Every catalog read goes to the origin (`X-Cache: MISS`);
     /// a Spin deployment wanting edge caching binds a key-value store here.
     type Cache = NoSharedCache;
+    /// No version store either: with nothing cached, there is nothing to retire.
+    type Versions = NoVersionStore;
+    fn versions(&self) -> &Self::Versions {
+        &NoVersionStore
+    }
     fn cache(&self) -> &Self::Cache {
         &NoSharedCache
     }

@@ -8,6 +8,7 @@
 mod cache;
 mod crypto;
 mod fetch;
+mod versions;
 
 use momentum_core::app::{Failure, Refresh};
 use momentum_core::ports::Clock;
@@ -23,10 +24,15 @@ struct WorkerPorts {
     http: fetch::WorkerFetch,
     clock: WorkerClock,
     rsa: crypto::WebCryptoRsa,
+    versions: versions::KvVersions,
 }
 
 impl Ports for WorkerPorts {
     type Cache = cache::WorkerCache;
+    type Versions = versions::KvVersions;
+    fn versions(&self) -> &Self::Versions {
+        &self.versions
+    }
     fn cache(&self) -> &Self::Cache {
         &cache::WorkerCache
     }
@@ -66,6 +72,7 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
         http: fetch::WorkerFetch,
         clock: WorkerClock,
         rsa: crypto::WebCryptoRsa::default(),
+        versions: versions::KvVersions(env.kv("CATALOG_KV").ok()),
     };
     let app = Rc::new(App::new(config, ports));
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));

@@ -6,6 +6,7 @@
 //! skipping a case for one runtime. Where the runtimes truly differ (the scope of a cache, the reach of a
 //! rate-limit counter), the case says so and checks each behaviour through `momentum_tests::runtime()`.
 
+mod admin;
 mod auth;
 mod cache;
 mod catalog;
