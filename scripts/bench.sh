@@ -3,6 +3,7 @@
 # Spin edge (wasmtime serve), in front of the same local origin: wasm/component size, start time, and req/s,
 # p50 and p99 per route, with each route's throughput ÷ the trivial /health route of the same edge in the same
 # round. Absolute numbers on a shared 2-core machine are noisy (wrk runs on the same cores): read the ratios.
+#   Columns: Workers; the same worker with its token and catalog caches off (MISS path, RS256 per request); Spin.
 #   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, one edge at a time,
 #   alternating edges route by route.
 set -euo pipefail
@@ -31,8 +32,11 @@ origin_up
 workers_up "${port[workers]}"
 ready=$WORKERS_READY_SECONDS
 spin_up "${port[spin]}"
-# The same worker with the verified-token cache off: every request pays the RS256 check (WebCrypto).
-workers_up "${port[nocache]}" --var TOKEN_CACHE_SIZE:0
+# The same worker with its caches off: the verified-token cache (every request pays the RS256 check, WebCrypto)
+# and the catalog cache (zero windows: every catalog read is a MISS that goes to the origin).
+zero='{"fresh":0,"swr":0,"sie":0}'
+workers_up "${port[nocache]}" --var TOKEN_CACHE_SIZE:0 \
+  --var "CACHE_POLICY:{\"courses\":$zero,\"course\":$zero,\"lessons\":$zero,\"lesson\":$zero,\"categories\":$zero}"
 WORKERS_READY_SECONDS=$ready
 # A premium learner's access token from the local Cognito stand-in, and the local API key.
 TOKEN=$("$ROOT/target/debug/local-origin" mint-token --user premium --expires-in 7200 --keys-dir "$STATE/cognito-keys")
@@ -76,7 +80,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 echo "Every request carries the API key and a premium learner's bearer token (verified only where the route needs it)."
-printf '%-46s %5s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, token cache off" "Spin"
+printf '%-46s %5s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, caches off" "Spin"
 printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' route round "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health"
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
