@@ -16,7 +16,7 @@ use crate::catalog::{categories, courses, lessons};
 use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
-use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, VersionStore};
+use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -36,6 +36,8 @@ pub trait Ports {
     type Cache: EdgeCache;
     /// Where the catalog version lives.
     type Versions: VersionStore;
+    /// Sleeping (followers of a single flight wait with it).
+    type Timer: Timer;
     /// The database port.
     fn db(&self) -> &Self::Db;
     /// The outbound HTTP port.
@@ -48,6 +50,8 @@ pub trait Ports {
     fn cache(&self) -> &Self::Cache;
     /// The version-store port.
     fn versions(&self) -> &Self::Versions;
+    /// The timer port.
+    fn timer(&self) -> &Self::Timer;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -243,8 +247,16 @@ impl<P: Ports> App<P> {
             .map(|v| v.to_str().map_err(|_| ApiError::TokenInvalid { reason: "not a bearer token" }));
         let token = auth::bearer(header.transpose()?)?;
         let ports = &self.ports;
-        let identity =
-            auth::verify(&self.auth, &self.config.cognito, ports.http(), ports.clock(), ports.rsa(), token).await?;
+        let identity = auth::verify(
+            &self.auth,
+            &self.config.cognito,
+            ports.http(),
+            ports.clock(),
+            ports.rsa(),
+            ports.timer(),
+            token,
+        )
+        .await?;
         auth::principal(&self.auth, ports.db(), identity).await
     }
 

@@ -64,8 +64,8 @@ impl<P: Ports> App<P> {
         let flight: Rc<Flight> = self.flights.borrow_mut().entry(key.to_owned()).or_default().clone();
         let turn = flight.join();
         let _guard = match turn {
-            Turn::Follower(wait) => {
-                wait.await;
+            Turn::Follower(generation) => {
+                flight.wait(generation, self.ports.timer()).await;
                 let now = self.ports.clock().now_millis();
                 let fresh = self.local.borrow().get(key).filter(|entry| age(entry, policy, now) == Age::Fresh).cloned();
                 if let Some(entry) = fresh {

@@ -90,3 +90,9 @@ impl VersionStore for NoVersionStore {
     }
     async fn set(&self, _version: &str) {}
 }
+
+/// Sleeping, as the runtime offers it (Workers: a timer of the waiting request's own).
+pub trait Timer {
+    /// Resolves after about `millis` milliseconds.
+    async fn sleep(&self, millis: u64);
+}

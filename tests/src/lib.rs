@@ -271,6 +271,21 @@ impl OriginFaults {
         send_now(method, &format!("{}{path}", base_url()), headers, body).await
     }
 
+    /// `count` concurrent `GET {base}{path}` on the edge, while the origin is this test's alone.
+    pub async fn get_concurrently(&self, path: &str, count: usize) -> Vec<Reply> {
+        let url = format!("{}{path}", base_url());
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..count {
+            let url = url.clone();
+            set.spawn(async move { send_now("GET", &url, &[], None).await });
+        }
+        let mut replies = Vec::with_capacity(count);
+        while let Some(reply) = set.join_next().await {
+            replies.push(reply.expect("request task"));
+        }
+        replies
+    }
+
     /// `GET {base}{path}` on the edge with `headers`, while the origin is this test's alone.
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         send_now("GET", &format!("{}{path}", base_url()), headers, None).await

@@ -1,49 +1,57 @@
-//! Single flight: when many requests of one isolate need the same slow thing (the JWKS, a catalog entry),
-//! one of them fetches it and the others wait for that fetch instead of starting their own.
+//! Single flight: when many requests of one isolate need the same slow thing (the JWKS, a catalog entry), one
+//! of them fetches it and the others wait for that fetch instead of starting their own.
 //!
-//! Runtime-free: it is a plain future woken by the leader's guard when it is dropped.
+//! Followers wait by sleeping in short steps through the [`Timer`](crate::ports::Timer) port rather than on a
+//! waker the leader fires: a Workers request whose only pending work belongs to another request is taken for
+//! hung and cancelled by the runtime, while a timer is the waiting request's own.
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use crate::ports::Timer;
+use std::cell::Cell;
+
+/// How long a follower sleeps between looks, in ms.
+const STEP_MS: u64 = 2;
+/// How long a follower waits at most before it fetches for itself, in ms.
+const PATIENCE_MS: u64 = 10_000;
 
 /// A gate for one kind of fetch.
 #[derive(Debug, Default)]
 pub struct Flight {
-    state: RefCell<State>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    running: bool,
-    generation: u64,
-    waiters: Vec<Waker>,
+    running: Cell<bool>,
+    generation: Cell<u64>,
 }
 
 /// Whether the caller fetches or waits.
 #[derive(Debug)]
 pub enum Turn<'a> {
-    /// No fetch is running: the caller fetches, and waiters are released when the guard drops.
+    /// No fetch is running: the caller fetches; waiters are released when the guard drops.
     Leader(LeaderGuard<'a>),
-    /// A fetch is running: await this, then look again.
-    Follower(Wait<'a>),
+    /// A fetch is running: [`Flight::wait`] for it, then look again.
+    Follower(u64),
 }
 
 impl Flight {
     /// Joins the flight.
     pub fn join(&self) -> Turn<'_> {
-        let mut state = self.state.borrow_mut();
-        if state.running {
-            Turn::Follower(Wait { flight: self, generation: state.generation })
+        if self.running.get() {
+            Turn::Follower(self.generation.get())
         } else {
-            state.running = true;
+            self.running.set(true);
             Turn::Leader(LeaderGuard { flight: self })
+        }
+    }
+
+    /// Waits until the fetch that was running when the caller joined (`generation`) has finished, or until
+    /// patience runs out.
+    pub async fn wait<T: Timer>(&self, generation: u64, timer: &T) {
+        let mut waited = 0;
+        while self.running.get() && self.generation.get() == generation && waited < PATIENCE_MS {
+            timer.sleep(STEP_MS).await;
+            waited += STEP_MS;
         }
     }
 }
 
-/// Held by the request that fetches; dropping it (also on error or cancellation) releases the waiters.
+/// Held by the request that fetches; dropping it (also on error or cancellation) ends the fetch.
 #[derive(Debug)]
 pub struct LeaderGuard<'a> {
     flight: &'a Flight,
@@ -51,36 +59,8 @@ pub struct LeaderGuard<'a> {
 
 impl Drop for LeaderGuard<'_> {
     fn drop(&mut self) {
-        let waiters = {
-            let mut state = self.flight.state.borrow_mut();
-            state.running = false;
-            state.generation = state.generation.wrapping_add(1);
-            std::mem::take(&mut state.waiters)
-        };
-        for waker in waiters {
-            waker.wake();
-        }
-    }
-}
-
-/// Resolves when the fetch that was running at join time has finished.
-#[derive(Debug)]
-pub struct Wait<'a> {
-    flight: &'a Flight,
-    generation: u64,
-}
-
-impl Future for Wait<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.flight.state.borrow_mut();
-        if state.generation != self.generation || !state.running {
-            Poll::Ready(())
-        } else {
-            state.waiters.push(cx.waker().clone());
-            Poll::Pending
-        }
+        self.flight.running.set(false);
+        self.flight.generation.set(self.flight.generation.get().wrapping_add(1));
     }
 }
 
@@ -88,29 +68,32 @@ impl Future for Wait<'_> {
 mod tests {
     use super::*;
 
+    struct CountingTimer(Cell<u32>);
+    impl Timer for CountingTimer {
+        async fn sleep(&self, _millis: u64) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
     #[test]
     fn one_leader_and_followers_released_on_drop() {
         let flight = Flight::default();
         let Turn::Leader(guard) = flight.join() else { panic!("first is leader") };
-        let Turn::Follower(mut wait) = flight.join() else { panic!("second follows") };
-        let woken = std::sync::Arc::new(WakeCount::default());
-        let waker = Waker::from(woken.clone());
-        let mut cx = Context::from_waker(&waker);
-        assert!(Pin::new(&mut wait).poll(&mut cx).is_pending());
+        let Turn::Follower(generation) = flight.join() else { panic!("second follows") };
         drop(guard);
-        assert_eq!(woken.count.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert!(Pin::new(&mut wait).poll(&mut cx).is_ready());
-        // The next caller leads a new fetch.
-        assert!(matches!(flight.join(), Turn::Leader(_)));
+        let timer = CountingTimer(Cell::new(0));
+        futures_executor::block_on(flight.wait(generation, &timer));
+        assert_eq!(timer.0.get(), 0, "nothing to wait for once the leader is done");
+        assert!(matches!(flight.join(), Turn::Leader(_)), "the next caller leads a new fetch");
     }
 
-    #[derive(Default)]
-    struct WakeCount {
-        count: std::sync::atomic::AtomicUsize,
-    }
-    impl std::task::Wake for WakeCount {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
+    #[test]
+    fn a_follower_gives_up_after_its_patience() {
+        let flight = Flight::default();
+        let Turn::Leader(_guard) = flight.join() else { panic!("leader") };
+        let Turn::Follower(generation) = flight.join() else { panic!("follower") };
+        let timer = CountingTimer(Cell::new(0));
+        futures_executor::block_on(flight.wait(generation, &timer));
+        assert_eq!(u64::from(timer.0.get()), PATIENCE_MS / STEP_MS);
     }
 }

@@ -13,7 +13,7 @@ pub mod token_cache;
 
 use crate::db::{SqlValue, Statement};
 use crate::error::ApiError;
-use crate::ports::{Clock, Database, HttpClient, RsaVerifier};
+use crate::ports::{Clock, Database, HttpClient, RsaVerifier, Timer};
 use flight::{Flight, Turn};
 use jwks::{JwksCache, Lookup};
 use jwt::{CognitoConfig, Identity, TokenError};
@@ -115,12 +115,13 @@ pub fn bearer(header: Option<&str>) -> Result<&str, ApiError> {
 
 /// Verifies `token` and returns its identity: from the verified-token cache when it was seen before,
 /// otherwise through the JWKS (fetched once per unknown kid, within the penalty box) and the RSA port.
-pub async fn verify<H: HttpClient, C: Clock, V: RsaVerifier>(
+pub async fn verify<H: HttpClient, C: Clock, V: RsaVerifier, T: Timer>(
     state: &AuthState,
     config: &CognitoConfig,
     http: &H,
     clock: &C,
     rsa: &V,
+    timer: &T,
     token: &str,
 ) -> Result<Identity, ApiError> {
     let cache_key = TokenCache::key(token);
@@ -130,7 +131,7 @@ pub async fn verify<H: HttpClient, C: Clock, V: RsaVerifier>(
         return Ok(identity);
     }
     let parsed = jwt::parse(token).map_err(token_error)?;
-    let key = key_for(state, config, http, clock, &parsed.kid).await?;
+    let key = key_for(state, config, http, clock, timer, &parsed.kid).await?;
     if !jwt::signature_fits(&key, &parsed.signature) {
         return Err(ApiError::TokenInvalid { reason: "signature does not fit the key" });
     }
@@ -146,11 +147,12 @@ pub async fn verify<H: HttpClient, C: Clock, V: RsaVerifier>(
     Ok(identity)
 }
 
-async fn key_for<H: HttpClient, C: Clock>(
+async fn key_for<H: HttpClient, C: Clock, T: Timer>(
     state: &AuthState,
     config: &CognitoConfig,
     http: &H,
     clock: &C,
+    timer: &T,
     kid: &str,
 ) -> Result<jwks::RsaJwk, ApiError> {
     let unknown = || ApiError::TokenInvalid { reason: "unknown signing key" };
@@ -160,8 +162,8 @@ async fn key_for<H: HttpClient, C: Clock>(
             Lookup::Found(key) => return Ok(key),
             Lookup::Blocked => return Err(unknown()),
             Lookup::Fetch => match state.jwks_flight.join() {
-                Turn::Follower(wait) => {
-                    wait.await;
+                Turn::Follower(generation) => {
+                    state.jwks_flight.wait(generation, timer).await;
                     let after = state.jwks.borrow().lookup(kid, clock.now_millis());
                     return match after {
                         Lookup::Found(key) => Ok(key),

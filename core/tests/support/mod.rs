@@ -85,6 +85,12 @@ impl Clock for Fakes {
     }
 }
 
+impl momentum_core::ports::Timer for Fakes {
+    async fn sleep(&self, _millis: u64) {
+        YieldOnce(false).await;
+    }
+}
+
 impl HttpClient for Fakes {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
         assert_eq!(request.uri().to_string(), format!("{}/.well-known/jwks.json", issuer()));
@@ -173,6 +179,10 @@ impl Database for Fakes {
 impl Ports for TestPorts {
     type Cache = momentum_core::ports::NoSharedCache;
     type Versions = momentum_core::ports::NoVersionStore;
+    type Timer = Fakes;
+    fn timer(&self) -> &Fakes {
+        &self.0
+    }
     fn versions(&self) -> &Self::Versions {
         &momentum_core::ports::NoVersionStore
     }

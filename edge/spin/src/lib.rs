@@ -63,6 +63,10 @@ impl Ports for SpinPorts {
     type Cache = NoSharedCache;
     /// No version store either: with nothing cached, there is nothing to retire.
     type Versions = NoVersionStore;
+    type Timer = SystemClock;
+    fn timer(&self) -> &Self::Timer {
+        &self.clock
+    }
     fn versions(&self) -> &Self::Versions {
         &NoVersionStore
     }
@@ -184,5 +188,13 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_millis() as u64)
+    }
+}
+
+/// Sleeping through `wasi:clocks` (std). Spin runs one request per instance, so no request ever waits on
+/// another's fetch; this exists for completeness.
+impl momentum_core::ports::Timer for SystemClock {
+    async fn sleep(&self, millis: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(millis));
     }
 }

@@ -30,6 +30,10 @@ struct WorkerPorts {
 impl Ports for WorkerPorts {
     type Cache = cache::WorkerCache;
     type Versions = versions::KvVersions;
+    type Timer = WorkerClock;
+    fn timer(&self) -> &Self::Timer {
+        &self.clock
+    }
     fn versions(&self) -> &Self::Versions {
         &self.versions
     }
@@ -142,5 +146,12 @@ struct WorkerClock;
 impl Clock for WorkerClock {
     fn now_millis(&self) -> u64 {
         worker::Date::now().as_millis()
+    }
+}
+
+/// Sleeping with a timer of the waiting request's own (`setTimeout`).
+impl momentum_core::ports::Timer for WorkerClock {
+    async fn sleep(&self, millis: u64) {
+        worker::Delay::from(std::time::Duration::from_millis(millis)).await;
     }
 }

@@ -59,6 +59,22 @@ async fn miss_then_hit_then_304() {
 }
 
 #[tokio::test]
+async fn concurrent_misses_make_one_origin_call() {
+    let origin = OriginFaults::take().await;
+    let before = executes(&origin).await;
+    let replies = origin.get_concurrently("/courses?category=finance&limit=9", 24).await;
+    let calls = executes(&origin).await - before;
+    assert!(replies.iter().all(|r| r.status == 200), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert!(replies.iter().all(|r| r.text == replies[0].text));
+    match runtime() {
+        // One isolate: the first request fetches, the others wait for it (a few may have been answered by a
+        // second isolate if the runtime started one; never one call each).
+        Runtime::Workers => assert!(calls <= 2, "{calls} origin calls for 24 concurrent misses"),
+        Runtime::Spin => assert_eq!(calls, 24, "an instance per request: nothing to coalesce"),
+    }
+}
+
+#[tokio::test]
 async fn stale_while_revalidate_then_stale_if_error_then_the_error() {
     let origin = OriginFaults::take().await;
     let first = origin.get(LESSONS).await;
