@@ -57,21 +57,6 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   WORKERS_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
 }
 
-origin_up() {
-  mkdir -p "$STATE"
-  log "PostgreSQL on 127.0.0.1:$PG_PORT (data in ${STATE#$ROOT/}/pg)"
-  DATABASE_URL=$("$ROOT/scripts/pg.sh" start "$STATE/pg" "$PG_PORT" | tail -n1)
-  export DATABASE_URL
-
-  log "local origin on 127.0.0.1:$ORIGIN_PORT"
-  cargo build --quiet -p local-origin
-  setsid "$ROOT/target/debug/local-origin" --listen "127.0.0.1:$ORIGIN_PORT" --database-url "$DATABASE_URL" \
-    --migrations-dir "$ROOT/migrations" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
-  STACK_PIDS+=($!)
-  wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
-}
-
-
 # The Spin edge without Spin: `wasmtime serve` runs the dev composition (the unchanged Spin component plus the
 # variables provider), with the variables spin.toml declares as SPIN_VARIABLE_* in the guest's environment.
 spin_up() {
