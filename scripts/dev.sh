@@ -38,7 +38,7 @@ stack_up
 cat <<MSG
 
   Momentum Edge ($EDGE_RUNTIME) is running at http://127.0.0.1:$EDGE_PORT
-    curl 'http://127.0.0.1:$EDGE_PORT/courses?category=leadership&limit=20'
+    curl -H 'x-api-key: momentum-local-dev-key' 'http://127.0.0.1:$EDGE_PORT/courses?category=leadership&limit=20'
   Logs: .local/dev/$edge_log, .local/dev/origin.log   ·   Ctrl-C stops everything.
 
 MSG

@@ -34,7 +34,12 @@ data=$(cd "$data" && pwd)
 # As root, the server runs as `postgres`, which must be able to reach the data dir. A clone under a private
 # directory (mode 700, e.g. /root or a mktemp dir) is out of its reach: then the data lives in a directory of
 # its own under /var/tmp, named after the requested path (so the same clone finds the same data again).
-if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+fi
+# The server's working directory must be one it can enter (not a private clone): run from /.
+cd /
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then
   fallback=/var/tmp/momentum-edge-pg/$(printf '%s' "$data" | sha256sum | cut -c1-16)
   mkdir -p "$fallback"
   chmod 755 /var/tmp/momentum-edge-pg
