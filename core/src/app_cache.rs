@@ -25,9 +25,9 @@ impl<P: Ports> App<P> {
         let now = self.ports.clock().now_millis();
         let entry = self.lookup(&key).await;
         let stale = match entry.map(|entry| (age(&entry, &policy, now), entry)) {
-            Some((Age::Fresh, entry)) => return Ok(self.from_entry(request, &entry, &policy, Verdict::Hit, now)),
+            Some((Age::Fresh, entry)) => return Ok(self.answer_from(request, &entry, &policy, Verdict::Hit, now)),
             Some((Age::Revalidate, entry)) => {
-                let mut response = self.from_entry(request, &entry, &policy, Verdict::Stale, now);
+                let mut response = self.answer_from(request, &entry, &policy, Verdict::Stale, now);
                 response.extensions_mut().insert(Refresh(background_copy(request)));
                 return Ok(response);
             }
@@ -69,7 +69,7 @@ impl<P: Ports> App<P> {
                 let now = self.ports.clock().now_millis();
                 let fresh = self.local.borrow().get(key).filter(|entry| age(entry, policy, now) == Age::Fresh).cloned();
                 if let Some(entry) = fresh {
-                    return Ok(self.from_entry(request, &entry, policy, Verdict::Hit, now));
+                    return Ok(self.answer_from(request, &entry, policy, Verdict::Hit, now));
                 }
                 // The leader failed: try for ourselves (without coalescing, to never wait twice).
                 None
@@ -88,12 +88,12 @@ impl<P: Ports> App<P> {
                 };
                 self.local.borrow_mut().put(key, entry.clone());
                 self.ports.cache().put(key, &entry, policy.keep_secs()).await;
-                Ok(self.from_entry(request, &entry, policy, verdict, now))
+                Ok(self.answer_from(request, &entry, policy, verdict, now))
             }
             Ok(response) => Ok(response),
             Err(err) if is_origin_trouble(&err) => match stale {
                 Some(entry) => {
-                    let mut response = self.from_entry(request, &entry, policy, Verdict::Stale, now);
+                    let mut response = self.answer_from(request, &entry, policy, Verdict::Stale, now);
                     response.headers_mut().insert("warning", HeaderValue::from_static("111 - \"Revalidation Failed\""));
                     response.extensions_mut().insert(crate::app::Failure(err));
                     Ok(response)
@@ -195,7 +195,7 @@ impl<P: Ports> App<P> {
     }
 
     /// The answer for a cached entry: 304 when the client holds it already.
-    fn from_entry(
+    fn answer_from(
         &self,
         request: &Request<Vec<u8>>,
         entry: &Stored,

@@ -10,6 +10,7 @@ mod cognito;
 mod controls;
 mod data_api;
 mod error;
+mod json_text;
 mod migrate;
 mod pool;
 mod sigv4;

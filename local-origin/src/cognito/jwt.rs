@@ -3,6 +3,7 @@
 //! Header and payload are signed exactly as the caller serialised them, so the test controls can craft
 //! tokens with any member order, duplicate members or odd values, and still carry a valid signature.
 
+pub use crate::json_text::compact;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rsa::pkcs1v15::SigningKey;
@@ -43,46 +44,12 @@ pub fn sign<H: Serialize, P: Serialize>(key: &SigningKey<Sha256>, header: &H, pa
     sign_raw(key, &header, &payload)
 }
 
-/// Compact JSON text: `json` (already valid JSON) without the whitespace between tokens, every member kept in
-/// its place (serde_json's `Value` would sort members and merge duplicates).
-pub fn compact(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cognito::test_keys;
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier;
-
-    #[test]
-    fn compact_drops_whitespace_outside_strings_only() {
-        assert_eq!(
-            compact("{ \"a b\" : [ 1 , \"x \\\" y\\\\\" ],\n\t\"a b\": null }"),
-            "{\"a b\":[1,\"x \\\" y\\\\\"],\"a b\":null}"
-        );
-        assert_eq!(compact("{\"kid\":\"local-1\",\"alg\":\"RS256\"}"), "{\"kid\":\"local-1\",\"alg\":\"RS256\"}");
-    }
 
     #[test]
     fn rs256_signature_verifies_with_the_public_key() {

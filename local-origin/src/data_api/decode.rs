@@ -78,30 +78,6 @@ fn utf8(raw: &[u8]) -> Result<String, Problem> {
     String::from_utf8(raw.to_vec()).map_err(|_| Problem::Malformed)
 }
 
-/// Removes whitespace outside string literals, turning PostgreSQL's `{"a": 1}` into `{"a":1}`.
-fn compact_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn scalar(ty: &Type, raw: &[u8]) -> Result<Scalar, Problem> {
     let text = |s: Result<String, Malformed>| s.map(Scalar::Text).map_err(Problem::from);
     Ok(match *ty {
@@ -116,9 +92,9 @@ fn scalar(ty: &Type, raw: &[u8]) -> Result<Scalar, Problem> {
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::XML => Scalar::Text(utf8(raw)?),
         Type::CHAR => Scalar::Text(String::from_utf8_lossy(raw).into_owned()),
         Type::UUID => Scalar::Text(uuid::Uuid::from_bytes(fixed(raw)?).hyphenated().to_string()),
-        Type::JSON => Scalar::Text(compact_json(&utf8(raw)?)),
+        Type::JSON => Scalar::Text(crate::json_text::compact(&utf8(raw)?)),
         Type::JSONB => match raw.split_first() {
-            Some((1, json)) => Scalar::Text(compact_json(&utf8(json)?)),
+            Some((1, json)) => Scalar::Text(crate::json_text::compact(&utf8(json)?)),
             _ => return Err(Problem::Malformed),
         },
         Type::BYTEA => Scalar::Blob(raw.to_vec()),
@@ -369,6 +345,9 @@ mod tests {
 
     #[test]
     fn json_compaction_keeps_string_contents() {
-        assert_eq!(compact_json("{\"a b\": \"c \\\" d\" , \"e\": [1, 2]}"), r#"{"a b":"c \" d","e":[1,2]}"#);
+        assert_eq!(
+            crate::json_text::compact("{\"a b\": \"c \\\" d\" , \"e\": [1, 2]}"),
+            r#"{"a b":"c \" d","e":[1,2]}"#
+        );
     }
 }

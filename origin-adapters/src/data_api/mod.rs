@@ -75,17 +75,7 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         statement: &Statement,
         transaction_id: Option<&str>,
     ) -> Result<ResultSet, DataApiError> {
-        let body = wire::ExecuteRequest {
-            resource_arn: &self.config.resource_arn,
-            secret_arn: &self.config.secret_arn,
-            sql: &statement.sql,
-            database: self.config.database.as_deref(),
-            parameters: parameters(&statement.params)?,
-            transaction_id,
-            include_result_metadata: true,
-            format_records_as: None,
-        };
-        let response: wire::ExecuteResponse = self.call("/Execute", &body).await?;
+        let response = self.execute_call(statement, transaction_id, false).await?;
         let columns = response
             .column_metadata
             .into_iter()
@@ -114,17 +104,7 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         statement: &Statement,
         transaction_id: Option<&str>,
     ) -> Result<Vec<Map<String, Value>>, DataApiError> {
-        let body = wire::ExecuteRequest {
-            resource_arn: &self.config.resource_arn,
-            secret_arn: &self.config.secret_arn,
-            sql: &statement.sql,
-            database: self.config.database.as_deref(),
-            parameters: parameters(&statement.params)?,
-            transaction_id,
-            include_result_metadata: false,
-            format_records_as: Some("JSON"),
-        };
-        let response: wire::ExecuteResponse = self.call("/Execute", &body).await?;
+        let response = self.execute_call(statement, transaction_id, true).await?;
         match response.formatted_records {
             None => Ok(Vec::new()),
             Some(text) => {
@@ -171,6 +151,26 @@ impl<H: HttpClient, C: Clock> DataApiClient<H, C> {
         let body = self.transaction_body(Some(transaction_id));
         let response: wire::TransactionStatusResponse = self.call("/RollbackTransaction", &body).await?;
         Ok(response.transaction_status)
+    }
+
+    /// One `ExecuteStatement` call: records with column metadata, or (`as_json`) `formattedRecords`.
+    async fn execute_call(
+        &self,
+        statement: &Statement,
+        transaction_id: Option<&str>,
+        as_json: bool,
+    ) -> Result<wire::ExecuteResponse, DataApiError> {
+        let body = wire::ExecuteRequest {
+            resource_arn: &self.config.resource_arn,
+            secret_arn: &self.config.secret_arn,
+            sql: &statement.sql,
+            database: self.config.database.as_deref(),
+            parameters: parameters(&statement.params)?,
+            transaction_id,
+            include_result_metadata: !as_json,
+            format_records_as: as_json.then_some("JSON"),
+        };
+        self.call("/Execute", &body).await
     }
 
     fn transaction_body<'a>(&'a self, transaction_id: Option<&'a str>) -> wire::TransactionRequest<'a> {
