@@ -181,6 +181,9 @@ pub enum DbError {
     Unavailable {
         /// A sensible wait before retrying, in seconds.
         retry_after_secs: u32,
+        /// The origin refused before running anything (a resuming cluster, throttling), so repeating the very
+        /// same statement is safe even for a write. `false` when it may have run (no answer, a 5xx).
+        not_run: bool,
         /// The origin's words, for logs.
         message: String,
     },
@@ -214,7 +217,7 @@ pub enum DbError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Unavailable { retry_after_secs, message } => {
+            DbError::Unavailable { retry_after_secs, message, .. } => {
                 ApiError::OriginUnavailable { retry_after: retry_after_secs, internal: message }
             }
             DbError::Timeout { message } => ApiError::OriginTimeout { internal: message },

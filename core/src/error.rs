@@ -47,6 +47,17 @@ pub enum ApiError {
     },
     /// 413 `PAYLOAD_TOO_LARGE`: the body is over 64 KiB.
     PayloadTooLarge,
+    /// 402 `PAYMENT_REQUIRED`: the course has a price and the caller has no premium plan.
+    PaymentRequired,
+    /// 403 `ENROLLMENT_REQUIRED`: the caller is not enrolled in the lesson's course.
+    EnrollmentRequired,
+    /// 403 `LESSON_LOCKED`: enrolled, but the lesson's day has not begun in the learner's time zone.
+    LessonLocked {
+        /// When it opens (RFC 3339, UTC), sent as `details.unlocksAt`.
+        unlocks_at: String,
+    },
+    /// 422 `IDEMPOTENCY_KEY_REUSED`: the `Idempotency-Key` was first used with another request.
+    IdempotencyKeyReused,
     /// 501 `NOT_IMPLEMENTED`: the route exists and its access rule passed, but this deployment does not serve it yet.
     NotImplemented,
     /// 404 `NOT_FOUND`: no route, or no such resource.
@@ -94,7 +105,12 @@ impl ApiError {
         match self {
             ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::TokenExpired | ApiError::TokenInvalid { .. } => StatusCode::UNAUTHORIZED,
-            ApiError::ApiKeyInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::ApiKeyInvalid
+            | ApiError::Forbidden { .. }
+            | ApiError::EnrollmentRequired
+            | ApiError::LessonLocked { .. } => StatusCode::FORBIDDEN,
+            ApiError::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -121,6 +137,10 @@ impl ApiError {
             ApiError::NotImplemented => "NOT_IMPLEMENTED",
             ApiError::Conflict { .. } => "CONFLICT",
             ApiError::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ApiError::PaymentRequired => "PAYMENT_REQUIRED",
+            ApiError::EnrollmentRequired => "ENROLLMENT_REQUIRED",
+            ApiError::LessonLocked { .. } => "LESSON_LOCKED",
+            ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::OriginError { .. } => "ORIGIN_ERROR",
@@ -144,6 +164,12 @@ impl ApiError {
             ApiError::NotImplemented => "this route is not served yet".to_owned(),
             ApiError::Conflict { .. } => "the change conflicts with existing data".to_owned(),
             ApiError::PayloadTooLarge => "the request body is over 64 KiB".to_owned(),
+            ApiError::PaymentRequired => "this course needs a premium plan".to_owned(),
+            ApiError::EnrollmentRequired => "enroll in the course first".to_owned(),
+            ApiError::LessonLocked { .. } => "this lesson opens on its day of the course".to_owned(),
+            ApiError::IdempotencyKeyReused => {
+                "this Idempotency-Key was already used with a different request".to_owned()
+            }
             ApiError::NotFound { resource: "route" } => "no such route".to_owned(),
             ApiError::NotFound { resource } => format!("{resource} not found"),
             ApiError::MethodNotAllowed { .. } => "method not allowed on this path".to_owned(),
@@ -178,7 +204,13 @@ impl ApiError {
             ApiError::OriginUnavailable { retry_after, .. } => {
                 details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
             }
+            ApiError::LessonLocked { unlocks_at } => {
+                details.insert("unlocksAt".into(), Value::from(unlocks_at.as_str()));
+            }
             ApiError::Unauthorized
+            | ApiError::PaymentRequired
+            | ApiError::EnrollmentRequired
+            | ApiError::IdempotencyKeyReused
             | ApiError::TokenExpired
             | ApiError::ApiKeyInvalid
             | ApiError::NotImplemented

@@ -11,15 +11,20 @@
 pub mod app;
 mod app_cache;
 pub mod auth;
+pub mod body;
 pub mod cache;
 pub mod catalog;
 pub mod db;
 pub mod envelope;
 pub mod error;
+pub mod exec;
+pub mod idempotency;
+pub mod learning;
 pub mod ports;
 pub mod query;
 pub mod router;
 pub mod users;
+mod writes;
 
 pub use app::{App, Config, Ports};
 pub use error::ApiError;

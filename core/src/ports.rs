@@ -13,8 +13,31 @@ pub trait Clock {
 
 /// The origin database: one SQL statement with typed named parameters, one result set.
 pub trait Database {
-    /// Runs `statement` outside any transaction and returns its rows.
+    /// Runs `statement` outside any transaction (it commits on its own) and returns its rows.
     async fn execute(&self, statement: &Statement) -> Result<ResultSet, DbError>;
+
+    /// Begins a transaction and returns its id. A database without transactions refuses.
+    async fn begin(&self) -> Result<String, DbError> {
+        Err(DbError::Rejected { message: "this database offers no transactions".into() })
+    }
+
+    /// Runs `statement` inside transaction `tx`.
+    async fn execute_in(&self, tx: &str, statement: &Statement) -> Result<ResultSet, DbError> {
+        let _ = (tx, statement);
+        Err(DbError::Rejected { message: "this database offers no transactions".into() })
+    }
+
+    /// Commits transaction `tx`.
+    async fn commit(&self, tx: &str) -> Result<(), DbError> {
+        let _ = tx;
+        Err(DbError::Rejected { message: "this database offers no transactions".into() })
+    }
+
+    /// Rolls transaction `tx` back.
+    async fn rollback(&self, tx: &str) -> Result<(), DbError> {
+        let _ = tx;
+        Err(DbError::Rejected { message: "this database offers no transactions".into() })
+    }
 }
 
 /// Outbound HTTP, as the runtime provides it. Adapters (Data API, Step Functions, JWKS) speak through it.

@@ -69,10 +69,11 @@ impl ListCourses {
 }
 
 /// The columns of a course summary; `c` is courses, `cat` its category.
-const COURSE_COLUMNS: &str = "c.id, c.title, c.description, cat.slug AS category, c.duration_days, c.price, \
+pub(crate) const COURSE_COLUMNS: &str =
+    "c.id, c.title, c.description, cat.slug AS category, c.duration_days, c.price, \
      c.metadata->>'thumbnailUrl' AS thumbnail, \
      (SELECT count(*) FROM lessons l WHERE l.course_id = c.id) AS lessons_count";
-const COURSE_FROM: &str = "FROM courses c JOIN categories cat ON cat.id = c.category_id";
+pub(crate) const COURSE_FROM: &str = "FROM courses c JOIN categories cat ON cat.id = c.category_id";
 
 /// A course as the catalog shows it (the product's documented shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]

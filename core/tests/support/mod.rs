@@ -114,7 +114,7 @@ impl Database for Fakes {
         }
         self.statements.borrow_mut().push(statement.sql.to_string());
         if self.db_down.get() {
-            return Err(DbError::Unavailable { retry_after_secs: 2, message: "down".into() });
+            return Err(DbError::Unavailable { retry_after_secs: 2, not_run: false, message: "down".into() });
         }
         if statement.sql.starts_with("INSERT INTO users") {
             let sub =
@@ -153,7 +153,7 @@ impl Database for Fakes {
                 rows_updated: 1,
             });
         }
-        if statement.sql.contains("FROM users WHERE id") {
+        if statement.sql.starts_with("SELECT id, email, name, role, timezone, avatar_url, created_at FROM users") {
             let id = statement.params[0].value.clone();
             let momentum_core::db::SqlValue::Uuid(id) = id else { panic!("uuid param") };
             let row = ["id", "email", "name", "role", "timezone", "avatar_url", "created_at"];

@@ -83,10 +83,17 @@ impl From<DataApiError> for DbError {
         let message = err.to_string();
         match &err {
             DataApiError::Service { code, .. } if code == "DatabaseResumingException" => {
-                DbError::Unavailable { retry_after_secs: 10, message }
+                DbError::Unavailable { retry_after_secs: 10, not_run: true, message }
+            }
+            // Refused at the door: nothing ran.
+            DataApiError::Service { code, .. }
+                if matches!(code.as_str(), "ThrottlingException" | "TooManyRequestsException") =>
+            {
+                DbError::Unavailable { retry_after_secs: 2, not_run: true, message }
             }
             DataApiError::Service { code, .. } if code == "StatementTimeoutException" => DbError::Timeout { message },
-            _ if err.is_transient() => DbError::Unavailable { retry_after_secs: 2, message },
+            // No answer, or a 5xx: the statement may have run.
+            _ if err.is_transient() => DbError::Unavailable { retry_after_secs: 2, not_run: false, message },
             DataApiError::Service { code, .. } if code == "DatabaseErrorException" || code == "BadRequestException" => {
                 match err.sql_state() {
                     Some("23505") => DbError::UniqueViolation { constraint: err.constraint() },
@@ -127,11 +134,18 @@ mod tests {
         assert_eq!(DbError::from(fk), DbError::ForeignKeyViolation { constraint: Some("x_fk".into()) });
         assert!(matches!(
             DbError::from(service("DatabaseResumingException", 400, "resuming")),
-            DbError::Unavailable { retry_after_secs: 10, .. }
+            DbError::Unavailable { retry_after_secs: 10, not_run: true, .. }
+        ));
+        assert!(matches!(
+            DbError::from(service("ThrottlingException", 400, "slow down")),
+            DbError::Unavailable { not_run: true, .. }
         ));
         assert!(matches!(DbError::from(service("StatementTimeoutException", 400, "slow")), DbError::Timeout { .. }));
         assert!(matches!(DbError::from(service("ServiceUnavailableError", 503, "")), DbError::Unavailable { .. }));
-        assert!(matches!(DbError::from(service("InternalServerErrorException", 500, "")), DbError::Unavailable { .. }));
+        assert!(matches!(
+            DbError::from(service("InternalServerErrorException", 500, "")),
+            DbError::Unavailable { not_run: false, .. }
+        ));
         assert!(matches!(
             DbError::from(service("DatabaseErrorException", 400, "ERROR: syntax; SQLState: 42601")),
             DbError::Rejected { .. }

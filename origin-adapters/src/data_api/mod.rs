@@ -230,6 +230,22 @@ impl<H: HttpClient, C: Clock> Database for DataApiClient<H, C> {
     async fn execute(&self, statement: &Statement) -> Result<ResultSet, DbError> {
         self.execute_statement(statement, None).await.map_err(DbError::from)
     }
+
+    async fn begin(&self) -> Result<String, DbError> {
+        self.begin_transaction().await.map_err(DbError::from)
+    }
+
+    async fn execute_in(&self, tx: &str, statement: &Statement) -> Result<ResultSet, DbError> {
+        self.execute_statement(statement, Some(tx)).await.map_err(DbError::from)
+    }
+
+    async fn commit(&self, tx: &str) -> Result<(), DbError> {
+        self.commit_transaction(tx).await.map(drop).map_err(DbError::from)
+    }
+
+    async fn rollback(&self, tx: &str) -> Result<(), DbError> {
+        self.rollback_transaction(tx).await.map(drop).map_err(DbError::from)
+    }
 }
 
 #[cfg(test)]

@@ -112,11 +112,14 @@ async fn lessons_list_and_lesson_detail() {
     assert_eq!(items.iter().map(|l| l["day"].as_u64().expect("day")).collect::<Vec<_>>(), (1..=14).collect::<Vec<_>>());
     assert_eq!(keys(&items[0]), ["courseId", "day", "id", "title"]);
 
-    let lesson_id = items[2]["id"].as_str().expect("id");
+    // Day 1 is the free preview: its whole content is public. Later days need a signed-in, enrolled learner.
+    let day3 = items[2]["id"].as_str().expect("id");
+    get(&format!("/lessons/{day3}")).await.expect_error(401, "UNAUTHORIZED");
+    let lesson_id = items[0]["id"].as_str().expect("id");
     let reply = get(&format!("/lessons/{lesson_id}")).await;
     let lesson = reply.expect_data(200);
     assert_eq!(keys(lesson), ["actionItems", "content", "courseId", "day", "id", "resources", "title", "videoUrl"]);
-    assert_eq!(lesson["day"], 3);
+    assert_eq!(lesson["day"], 1);
     assert_eq!(lesson["courseId"], seed::LEADERSHIP_FUNDAMENTALS);
     assert!(lesson["content"].as_str().expect("content").len() > 100, "a real reading");
     let actions = lesson["actionItems"].as_array().expect("action items");

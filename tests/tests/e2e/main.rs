@@ -11,6 +11,7 @@ mod auth;
 mod cache;
 mod catalog;
 mod errors;
+mod learning;
 mod origin_faults;
 mod pagination;
 mod targets;
