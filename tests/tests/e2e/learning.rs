@@ -560,3 +560,38 @@ async fn admins_write_courses_and_lessons() {
         .await;
     learner_try.expect_error(403, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_write_once() {
+    let learner = Learner::new("free").await;
+    learner.enroll(FREE_COURSE).await;
+    let body = json!({"lessonId": lesson(2, 1), "completed": true, "timeSpentSeconds": 50});
+    let key = format!("burst-{}", learner.id);
+    let replies = concurrently(&learner, &key, body, 6).await;
+    let first = &replies[0].text;
+    for reply in &replies {
+        assert_eq!((reply.status, &reply.text), (200, first), "every request gets the one answer");
+    }
+    assert_eq!(replies.iter().filter(|r| r.header("idempotent-replayed") == "true").count(), 5);
+    let seconds = "SELECT COALESCE(sum(time_spent_seconds), 0) FROM progress WHERE user_id = :user";
+    assert_eq!(count(seconds, &learner.id).await, 50, "written once");
+}
+
+/// `n` concurrent POST /progress with one key.
+async fn concurrently(learner: &Learner, key: &str, body: Value, n: usize) -> Vec<Reply> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (token, key, body) = (learner.token.clone(), key.to_owned(), body.clone());
+        set.spawn(async move {
+            let bearer = format!("Bearer {token}");
+            let headers =
+                [("authorization", bearer.as_str()), ("content-type", "application/json"), ("idempotency-key", &key)];
+            send("POST", &format!("{}/progress", momentum_tests::base_url()), &headers, Some(&body.to_string())).await
+        });
+    }
+    let mut replies = Vec::with_capacity(n);
+    while let Some(reply) = set.join_next().await {
+        replies.push(reply.expect("request"));
+    }
+    replies
+}
