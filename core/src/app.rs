@@ -257,7 +257,7 @@ impl<P: Ports> App<P> {
             token,
         )
         .await?;
-        auth::principal(&self.auth, ports.db(), identity).await
+        auth::principal(&self.auth, ports.db(), ports.timer(), identity).await
     }
 
     async fn dispatch(

@@ -83,13 +83,33 @@ impl<'a, P: Ports> Exec<'a, P> {
     }
 }
 
-/// Epoch milliseconds as the Data API's timestamp text (`YYYY-MM-DD HH:MM:SS.fff`, UTC).
+/// Epoch milliseconds as the Data API's timestamp text (`YYYY-MM-DD HH:MM:SS.fff`, UTC). Hand-rolled: chrono's
+/// formatter would add about 100 KiB to the wasm for this one line.
 pub fn db_timestamp(millis: u64) -> String {
-    let millis = i64::try_from(millis).unwrap_or(i64::MAX);
-    match chrono::DateTime::from_timestamp_millis(millis) {
-        Some(at) => at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        None => "9999-12-31 23:59:59.999".to_owned(),
-    }
+    let secs = millis / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let (year, month, day) = civil_from_days(days);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        millis % 1000
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// SQL for "now" as a `timestamptz`, from the `:now` parameter (a UTC [`db_timestamp`]): the edge's clock is
@@ -151,5 +171,8 @@ mod tests {
     fn timestamps_are_data_api_text() {
         assert_eq!(db_timestamp(0), "1970-01-01 00:00:00.000");
         assert_eq!(db_timestamp(1_796_342_400_123), "2026-12-04 00:00:00.123");
+        assert_eq!(db_timestamp(951_782_399_999), "2000-02-28 23:59:59.999");
+        assert_eq!(db_timestamp(951_868_800_000), "2000-03-01 00:00:00.000", "2000 is a leap year: Feb 29 exists");
+        assert_eq!(db_timestamp(4_107_542_400_000), "2100-03-01 00:00:00.000");
     }
 }

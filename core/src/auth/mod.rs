@@ -213,7 +213,12 @@ fn token_error(err: TokenError) -> ApiError {
 
 /// The caller's principal: the identity plus our user id, creating the user's row on first sight of the
 /// `sub` (one round trip per new user per isolate).
-pub async fn principal<D: Database>(state: &AuthState, db: &D, identity: Identity) -> Result<Principal, ApiError> {
+pub async fn principal<D: Database, T: crate::ports::Timer>(
+    state: &AuthState,
+    db: &D,
+    timer: &T,
+    identity: Identity,
+) -> Result<Principal, ApiError> {
     let role = Role::from_groups(&identity.groups);
     let known = state.users.borrow().get(&identity.sub).cloned();
     let user_id = match known {
@@ -229,7 +234,7 @@ pub async fn principal<D: Database>(state: &AuthState, db: &D, identity: Identit
             .bind("email", identity.email.clone().map(SqlValue::Text).unwrap_or(SqlValue::Null))
             .bind("name", identity.name.clone().map(SqlValue::Text).unwrap_or(SqlValue::Null))
             .bind("role", SqlValue::Text(role.as_str().to_owned()));
-            let rows = db.execute(&statement).await.map_err(|err| match err {
+            let rows = crate::exec::retrying(timer, || db.execute(&statement)).await.map_err(|err| match err {
                 // Another user already holds this e-mail address.
                 crate::db::DbError::UniqueViolation { .. } => ApiError::Internal {
                     internal: format!("cannot create user {}: e-mail already taken", identity.sub),
