@@ -16,7 +16,7 @@ use crate::catalog::{categories, courses, lessons};
 use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
-use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore};
+use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore, Workflows};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -38,6 +38,8 @@ pub trait Ports {
     type Versions: VersionStore;
     /// Sleeping (followers of a single flight wait with it).
     type Timer: Timer;
+    /// Workflows (AI generation jobs).
+    type Workflows: Workflows;
     /// The database port.
     fn db(&self) -> &Self::Db;
     /// The outbound HTTP port.
@@ -52,6 +54,8 @@ pub trait Ports {
     fn versions(&self) -> &Self::Versions;
     /// The timer port.
     fn timer(&self) -> &Self::Timer;
+    /// The workflows port.
+    fn workflows(&self) -> &Self::Workflows;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -356,6 +360,12 @@ impl<P: Ports> App<P> {
                 self.bump_catalog_version().await;
                 Ok(envelope::success(StatusCode::OK, &course, Caching::NoStore))
             }
+            Route::GenerateCourse => self.generate_course(request, principal.ok_or(ApiError::Unauthorized)?).await,
+            Route::GenerateVideo => self.generate_video(request, principal.ok_or(ApiError::Unauthorized)?).await,
+            Route::GenerationJob(id) => {
+                no_query(query)?;
+                self.generation_job(&id).await
+            }
             Route::CreateCourse
             | Route::DeleteCourse(_)
             | Route::CreateLesson
@@ -368,9 +378,6 @@ impl<P: Ports> App<P> {
             | Route::UpdateUser(_)
             | Route::GetUserStats(_)
             | Route::Analytics(_)
-            | Route::GenerateCourse
-            | Route::GenerateVideo
-            | Route::GenerationJob(_)
             | Route::ListBadges
             | Route::Recommendations
             | Route::MediaPlayback(_)

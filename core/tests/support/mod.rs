@@ -176,7 +176,31 @@ impl Database for Fakes {
     }
 }
 
+/// No workflow service: nothing starts, nothing is found (the generation module's own tests cover its logic).
+impl momentum_core::ports::Workflows for Fakes {
+    async fn start(
+        &self,
+        _workflow: momentum_core::generation::workflow::Workflow,
+        _name: &str,
+        _input: &str,
+    ) -> Result<(), momentum_core::generation::workflow::WorkflowError> {
+        Ok(())
+    }
+    async fn describe(
+        &self,
+        _workflow: momentum_core::generation::workflow::Workflow,
+        _name: &str,
+    ) -> Result<momentum_core::generation::workflow::Execution, momentum_core::generation::workflow::WorkflowError>
+    {
+        Err(momentum_core::generation::workflow::WorkflowError::NotFound)
+    }
+}
+
 impl Ports for TestPorts {
+    type Workflows = Fakes;
+    fn workflows(&self) -> &Fakes {
+        &self.0
+    }
     type Cache = momentum_core::ports::NoSharedCache;
     type Versions = momentum_core::ports::NoVersionStore;
     type Timer = Fakes;
