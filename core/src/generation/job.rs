@@ -14,10 +14,6 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 /// The one statement that records a job: it checks the target (category or lesson) exists and inserts the row
 /// unless the job id has one already, and says which happened.
 pub fn insert_statement(job_id: &str, name: &str, admin: &str, request: &GenerationRequest) -> Statement {
-    let lesson = match request {
-        GenerationRequest::Course(_) => SqlValue::Null,
-        GenerationRequest::Video(video) => SqlValue::Uuid(video.lesson_id.clone()),
-    };
     let (target, target_param, total, unit) = match request {
         GenerationRequest::Course(course) => (
             "SELECT id FROM categories WHERE slug = :target",
@@ -29,11 +25,13 @@ pub fn insert_statement(job_id: &str, name: &str, admin: &str, request: &Generat
             ("SELECT id FROM lessons WHERE id = :target", SqlValue::Uuid(video.lesson_id.clone()), 1, "videos")
         }
     };
+    // A video job names its lesson; a course job has none (a fixed NULL: an untyped parameter would be text).
+    let lesson = if matches!(request, GenerationRequest::Video(_)) { ":target" } else { "CAST(NULL AS uuid)" };
     // The outer SELECT sees the table as it was before the insert: `same_request` is NULL for a new row.
     let sql = format!(
         "WITH target AS ({target}), \
          ins AS (INSERT INTO generation_jobs (id, kind, execution_name, requested_by, request, steps_total, step_unit, lesson_id) \
-         SELECT :id, :kind, :name, :admin, :request, :total, :unit, :lesson WHERE EXISTS (SELECT 1 FROM target) \
+         SELECT :id, :kind, :name, :admin, :request, :total, :unit, {lesson} WHERE EXISTS (SELECT 1 FROM target) \
          ON CONFLICT (id) DO NOTHING RETURNING id) \
          SELECT EXISTS (SELECT 1 FROM target) AS target_exists, \
          (SELECT count(*) FROM ins) AS inserted, \
@@ -48,7 +46,6 @@ pub fn insert_statement(job_id: &str, name: &str, admin: &str, request: &Generat
         .bind("request", SqlValue::Json(request.canonical()))
         .bind("total", SqlValue::Long(total))
         .bind("unit", SqlValue::Text(unit.to_owned()))
-        .bind("lesson", lesson)
 }
 
 /// What [`insert_statement`] found.
