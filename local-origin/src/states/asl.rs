@@ -251,3 +251,108 @@ async fn run_map(tasks: &Arc<Tasks>, state: &Value, raw: &Value, context: &Arc<V
         None => Ok(result),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::states::tasks::Fault;
+
+    fn tasks() -> Arc<Tasks> {
+        Arc::new(Tasks {
+            data_api: Arc::new(crate::data_api::DataApi {
+                resource_arn: "arn:cluster".into(),
+                secret_arn: "arn:secret".into(),
+                verifier: crate::sigv4::Verifier::new("us-east-1", "rds-data"),
+                // Never connected: these machines run no SQL.
+                pool: crate::pool::Pool::new("postgres://127.0.0.1:1/none", 1, 1000),
+                transactions: Default::default(),
+                stats: Default::default(),
+                faults: Default::default(),
+            }),
+            media_dir: std::env::temp_dir(),
+            faults: std::sync::Mutex::new(Vec::new()),
+            notifications: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn run_json(tasks: &Arc<Tasks>, machine: Value, input: Value) -> Result<Value, Failure> {
+        check(&machine).expect("a runnable machine");
+        run(tasks.clone(), Arc::new(machine), input, Arc::new(json!({}))).await
+    }
+
+    /// One lesson written by the local model, retried twice, caught into `$.error`.
+    fn lesson_machine() -> Value {
+        json!({
+            "StartAt": "Write",
+            "States": {
+                "Write": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::bedrock:invokeModel",
+                    "Parameters": {"Body": {"messages": [{"role": "user", "content.$": "States.JsonToString($.brief)"}]}},
+                    "ResultSelector": {"lesson.$": "States.StringToJson($.Body.content[0].text)"},
+                    "ResultPath": "$.written",
+                    "OutputPath": "$.written.lesson",
+                    "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 0, "MaxAttempts": 2}],
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}],
+                    "End": true
+                },
+                "Failed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+            }
+        })
+    }
+
+    fn brief(title: &str) -> Value {
+        json!({"brief": {"course": {"title": title}, "day": {"day": 2, "title": "Day 2: Core Concepts"}}})
+    }
+
+    fn arm(tasks: &Tasks, title: &str, remaining: u64) {
+        let fault = Fault { task: "lesson".into(), title: Some(title.into()), remaining, hits: 0 };
+        tasks.faults.lock().expect("faults").push(fault);
+    }
+
+    fn hits(tasks: &Tasks, title: &str) -> u64 {
+        tasks.faults.lock().expect("faults").iter().find(|f| f.title.as_deref() == Some(title)).map_or(0, |f| f.hits)
+    }
+
+    #[tokio::test]
+    async fn retries_then_catches_then_fails() {
+        let tasks = tasks();
+        arm(&tasks, "Flaky", 2);
+        let lesson = run_json(&tasks, lesson_machine(), brief("Flaky")).await.expect("third try succeeds");
+        assert_eq!((lesson["day"].as_u64(), hits(&tasks, "Flaky")), (Some(2), 2));
+        arm(&tasks, "Broken", 5);
+        let failure = run_json(&tasks, lesson_machine(), brief("Broken")).await.expect_err("fails");
+        assert_eq!(failure.error, "Bedrock.ModelErrorException");
+        assert!(failure.cause.contains("day 2"), "{}", failure.cause);
+        assert_eq!(hits(&tasks, "Broken"), 3, "one try and two retries, then Catch");
+    }
+
+    #[tokio::test]
+    async fn map_keeps_item_order_and_runtime_errors_are_never_caught() {
+        let tasks = tasks();
+        let map = json!({
+            "StartAt": "Each",
+            "States": {"Each": {
+                "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+                "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "fixed": 1},
+                "ItemProcessor": {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}},
+                "ResultPath": "$.out", "OutputPath": "$.out", "End": true
+            }}
+        });
+        let out = run_json(&tasks, map, json!({"items": ["a", "b", "c", "d", "e"]})).await.expect("mapped");
+        let values: Vec<_> =
+            out.as_array().expect("array").iter().map(|o| (o["index"].clone(), o["value"].clone())).collect();
+        assert_eq!(values, (0..5).map(|i| (json!(i), json!(["a", "b", "c", "d", "e"][i]))).collect::<Vec<_>>());
+        let broken = json!({
+            "StartAt": "Look",
+            "States": {
+                "Look": {"Type": "Pass", "Parameters": {"x.$": "$.missing"}, "Next": "Done"},
+                "Done": {"Type": "Succeed"}
+            }
+        });
+        let failure = run_json(&tasks, broken, json!({})).await.expect_err("a missing path fails");
+        assert_eq!(failure.error, "States.Runtime");
+        assert!(!matches(&json!(["States.ALL"]), "States.Runtime"));
+        assert!(check(&json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "End": true}}})).is_err());
+    }
+}

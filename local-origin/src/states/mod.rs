@@ -464,3 +464,43 @@ async fn disarm(State(sfn): State<Arc<StepFunctions>>) -> Json<Value> {
     sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
     Json(json!({"ok": true}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_workflows_load() {
+        let data_api = Arc::new(DataApi {
+            resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
+            secret_arn: "arn:secret".into(),
+            verifier: Verifier::new("us-east-1", "rds-data"),
+            pool: crate::pool::Pool::new("postgres://127.0.0.1:1/none", 1, 1000),
+            transactions: Default::default(),
+            stats: Default::default(),
+            faults: Default::default(),
+        });
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows");
+        let sfn = StepFunctions::load(&dir, "us-east-1", Verifier::new("us-east-1", "states"), data_api, "/tmp".into())
+            .expect("the definitions load");
+        let mut names: Vec<_> = sfn.machines.keys().cloned().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "arn:aws:states:us-east-1:000000000000:stateMachine:momentum-generate-course",
+                "arn:aws:states:us-east-1:000000000000:stateMachine:momentum-generate-video"
+            ]
+        );
+        let course = &sfn.machines[&names[0]];
+        let text = course.to_string();
+        assert!(
+            text.contains("cluster:momentum-local") && text.contains(tasks::RENDER_FUNCTION),
+            "placeholders filled"
+        );
+        assert_eq!(
+            execution_arn(&sfn, &names[0], "n"),
+            "arn:aws:states:us-east-1:000000000000:execution:momentum-generate-course:n"
+        );
+    }
+}
