@@ -303,6 +303,11 @@ fn start(sfn: &Arc<StepFunctions>, request: StartRequest) -> Result<Value, Error
             counters.jobs.entry(job.clone()).or_default().0 += 1;
         }
     }
+    let title =
+        serde_json::from_str::<Value>(&input).ok().and_then(|v| v["request"]["title"].as_str().map(str::to_owned));
+    if sfn.tasks.fault("start", title.as_deref().unwrap_or_default()) {
+        return Err(Error::bad("ThrottlingException", "Rate exceeded (injected fault)"));
+    }
     let mut executions = sfn.executions();
     if let Some(existing) = executions.get(&arn) {
         let same = serde_json::from_str::<Value>(&existing.input).ok() == serde_json::from_str::<Value>(&input).ok();
@@ -447,14 +452,14 @@ async fn controls_get(State(sfn): State<Arc<StepFunctions>>) -> Json<Value> {
     }))
 }
 
-/// Arms a fault: `{"task": "outline"|"lesson"|"video", "title"?: "...", "remaining"?: N}`.
+/// Arms a fault: `{"task": "start"|"outline"|"lesson"|"video", "title"?: "...", "remaining"?: N}`.
 async fn arm(State(sfn): State<Arc<StepFunctions>>, body: axum::body::Bytes) -> Response {
     let fault: Fault = match serde_json::from_slice(&body) {
         Ok(fault) => fault,
         Err(err) => return (StatusCode::BAD_REQUEST, format!("invalid fault: {err}")).into_response(),
     };
-    if !["outline", "lesson", "video"].contains(&fault.task.as_str()) {
-        return (StatusCode::BAD_REQUEST, "task must be outline, lesson or video").into_response();
+    if !["start", "outline", "lesson", "video"].contains(&fault.task.as_str()) {
+        return (StatusCode::BAD_REQUEST, "task must be start, outline, lesson or video").into_response();
     }
     sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).push(Fault { hits: 0, ..fault.clone() });
     Json(json!(fault)).into_response()

@@ -25,8 +25,8 @@ pub const RENDER_FUNCTION: &str = "arn:aws:lambda:us-east-1:000000000000:functio
 /// A minimal MP4 (`ftyp` box only): the placeholder a render writes.
 const PLACEHOLDER_MP4: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41";
 
-/// One armed fault: the next `remaining` calls of `task` (`outline`, `lesson`, `video`) for a course or lesson
-/// whose title is `title` (any, when absent) fail.
+/// One armed fault: the next `remaining` calls of `task` (`outline`, `lesson`, `video`; `start`: StartExecution
+/// itself, throttled) for a course or lesson whose title is `title` (any, when absent) fail.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
@@ -65,7 +65,7 @@ impl Tasks {
     }
 
     /// Whether an armed fault fails this call of `task` for `title`.
-    fn fault(&self, task: &str, title: &str) -> bool {
+    pub fn fault(&self, task: &str, title: &str) -> bool {
         let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let hit = faults
             .iter_mut()

@@ -57,15 +57,16 @@ async fn states() -> Value {
     send("GET", &format!("{}/_local/states", origin_url()), &[], None).await.json
 }
 
-/// Makes the local model fail its next `remaining` lessons of the course titled `title`.
-async fn fail_lessons(title: &str, remaining: u32) {
-    let body = json!({"task": "lesson", "title": title, "remaining": remaining}).to_string();
+/// Makes the local origin fail its next `remaining` calls of `task` (`lesson`: the model writing a lesson;
+/// `start`: StartExecution itself, throttled) for the course titled `title`.
+async fn fail(task: &str, title: &str, remaining: u32) {
+    let body = json!({"task": task, "title": title, "remaining": remaining}).to_string();
     let url = format!("{}/_local/states/faults", origin_url());
     let reply = send("POST", &url, &[("content-type", "application/json")], Some(&body)).await;
     assert_eq!(reply.status, 200, "fault refused: {}", reply.text);
 }
 
-/// How many lesson calls the fault armed for `title` has failed.
+/// How many calls the fault armed for `title` has failed.
 async fn fault_hits(title: &str) -> u64 {
     let faults = states().await["faults"].clone();
     let fault = faults.as_array().expect("faults").iter().find(|f| f["title"] == title).cloned();
@@ -149,7 +150,7 @@ async fn a_failing_lesson_is_retried_then_the_job_fails_with_the_error() {
     let admin = dev_token("admin").await;
     let title = format!("Failing Course {}", unique("e2e"));
     // The lesson task is tried 3 times (MaxAttempts 2 retries): all three fail.
-    fail_lessons(&title, 3).await;
+    fail("lesson", &title, 3).await;
     let started = post(GENERATE_COURSE, &admin, &course(&title, 1), Some(&unique("fail"))).await;
     let job = started.expect_data(202)["jobId"].as_str().expect("jobId").to_owned();
     let done = finished(&admin, &job).await;
@@ -165,13 +166,30 @@ async fn a_failing_lesson_is_retried_then_the_job_fails_with_the_error() {
 async fn a_transient_lesson_failure_is_retried_to_success() {
     let admin = dev_token("admin").await;
     let title = format!("Flaky Course {}", unique("e2e"));
-    fail_lessons(&title, 1).await;
+    fail("lesson", &title, 1).await;
     let started = post(GENERATE_COURSE, &admin, &course(&title, 2), Some(&unique("flaky"))).await;
     let job = started.expect_data(202)["jobId"].as_str().expect("jobId").to_owned();
     let done = finished(&admin, &job).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["progress"], json!({"completed": 2, "total": 2, "unit": "lessons"}));
     assert_eq!(fault_hits(&title).await, 1);
+}
+
+#[tokio::test]
+async fn a_throttled_start_is_503_and_the_retried_post_starts_the_queued_job() {
+    let admin = dev_token("admin").await;
+    let title = format!("Throttled Course {}", unique("e2e"));
+    let key = unique("throttled");
+    // The edge tries StartExecution three times (two retries) before it gives up.
+    fail("start", &title, 3).await;
+    let refused = post(GENERATE_COURSE, &admin, &course(&title, 1), Some(&key)).await;
+    refused.expect_error(503, "ORIGIN_UNAVAILABLE");
+    assert_eq!(refused.header("retry-after"), "2");
+    assert_eq!(fault_hits(&title).await, 3);
+    let retried = post(GENERATE_COURSE, &admin, &course(&title, 1), Some(&key)).await;
+    let job = retried.expect_data(202)["jobId"].as_str().expect("jobId").to_owned();
+    assert_eq!(finished(&admin, &job).await["status"], "SUCCEEDED");
+    assert_eq!(states().await["jobs"][&job], json!({"startExecution": 4, "executions": 1}));
 }
 
 #[tokio::test]
