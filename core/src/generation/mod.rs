@@ -29,6 +29,7 @@ impl<P: Ports> App<P> {
         request: &Request<Vec<u8>>,
         principal: &Principal,
     ) -> Result<Response<Vec<u8>>, ApiError> {
+        crate::query::Query::parse(request.uri().query(), &[])?;
         let key = idempotency_key(request)?;
         let body = GenerationRequest::Course(CourseRequest::parse(request.body())?);
         self.start_job(body, key.as_deref(), principal).await
@@ -40,6 +41,7 @@ impl<P: Ports> App<P> {
         request: &Request<Vec<u8>>,
         principal: &Principal,
     ) -> Result<Response<Vec<u8>>, ApiError> {
+        crate::query::Query::parse(request.uri().query(), &[])?;
         let key = idempotency_key(request)?;
         let body = GenerationRequest::Video(VideoRequest::parse(request.body())?);
         self.start_job(body, key.as_deref(), principal).await
