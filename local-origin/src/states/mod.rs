@@ -10,6 +10,7 @@
 //! input, or the same name once it closed, is `ExecutionAlreadyExists`.
 
 mod asl;
+mod controls;
 mod generator;
 mod paths;
 mod tasks;
@@ -23,7 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -200,8 +201,9 @@ impl StepFunctions {
 pub fn router(sfn: Arc<StepFunctions>, test_controls: bool) -> Router {
     let mut router = Router::new().route("/", post(handle));
     if test_controls {
-        router =
-            router.route("/_local/states", get(controls_get)).route("/_local/states/faults", post(arm).delete(disarm));
+        router = router
+            .route("/_local/states", get(controls::stats))
+            .route("/_local/states/faults", post(controls::arm).delete(controls::disarm));
     }
     router.with_state(sfn)
 }
@@ -430,44 +432,6 @@ async fn start_sync(sfn: &Arc<StepFunctions>, request: StartRequest) -> Result<V
         }
     }
     Ok(execution.describe())
-}
-
-async fn controls_get(State(sfn): State<Arc<StepFunctions>>) -> Json<Value> {
-    let counters = sfn.counters();
-    let jobs: serde_json::Map<String, Value> = counters
-        .jobs
-        .iter()
-        .map(|(job, (starts, runs))| (job.clone(), json!({"startExecution": starts, "executions": runs})))
-        .collect();
-    let faults = sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let notifications = sfn.tasks.notifications.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    Json(json!({
-        "startExecution": counters.start_execution,
-        "describeExecution": counters.describe_execution,
-        "startSyncExecution": counters.start_sync_execution,
-        "executions": counters.executions,
-        "jobs": jobs,
-        "faults": faults,
-        "notifications": notifications,
-    }))
-}
-
-/// Arms a fault: `{"task": "start"|"outline"|"lesson"|"video", "title"?: "...", "remaining"?: N}`.
-async fn arm(State(sfn): State<Arc<StepFunctions>>, body: axum::body::Bytes) -> Response {
-    let fault: Fault = match serde_json::from_slice(&body) {
-        Ok(fault) => fault,
-        Err(err) => return (StatusCode::BAD_REQUEST, format!("invalid fault: {err}")).into_response(),
-    };
-    if !["start", "outline", "lesson", "video"].contains(&fault.task.as_str()) {
-        return (StatusCode::BAD_REQUEST, "task must be start, outline, lesson or video").into_response();
-    }
-    sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).push(Fault { hits: 0, ..fault.clone() });
-    Json(json!(fault)).into_response()
-}
-
-async fn disarm(State(sfn): State<Arc<StepFunctions>>) -> Json<Value> {
-    sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    Json(json!({"ok": true}))
 }
 
 #[cfg(test)]
