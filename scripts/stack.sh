@@ -32,7 +32,7 @@ origin_up() {
   log "local origin on 127.0.0.1:$ORIGIN_PORT"
   cargo build --quiet -p local-origin
   setsid "$ROOT/target/debug/local-origin" --listen "127.0.0.1:$ORIGIN_PORT" --database-url "$DATABASE_URL" \
-    --migrations-dir "$ROOT/migrations" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
+    --migrations-dir "$ROOT/migrations" --workflows-dir "$ROOT/workflows" --media-dir "$STATE/media" --seed --keys-dir "$STATE/cognito-keys" ${ORIGIN_FLAGS:-} >"$STATE/origin.log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
   wait_http "http://127.0.0.1:$ORIGIN_PORT/health" 60 $! || { tail -n 30 "$STATE/origin.log" >&2; die "local origin did not start"; }
 }
@@ -47,7 +47,7 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   local started=$EPOCHREALTIME
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
-    --persist-to "$STATE/wrangler-$port" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
+    --persist-to "$STATE/wrangler-$port" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" --var "STATES_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
     --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
     ${CACHE_POLICY:+--var "CACHE_POLICY:$CACHE_POLICY"} "$@" \
     >"$log" 2>&1 </dev/null &
@@ -81,9 +81,9 @@ spin_up() {
 }
 
 # spin_variables ENDPOINT: prints NAME=VALUE for every variable spin.toml declares, as `spin up` would resolve
-# them: the caller's SPIN_VARIABLE_* first, then spin.dev.env, then the manifest's default. data_api_endpoint is
-# always the local origin (as wrangler dev gets --var DATA_API_ENDPOINT). A required variable left without a
-# value fails here, with its name, as it fails `spin up`.
+# them: the caller's SPIN_VARIABLE_* first, then spin.dev.env, then the manifest's default. data_api_endpoint and
+# states_endpoint are always the local origin (as wrangler dev gets --var DATA_API_ENDPOINT and STATES_ENDPOINT).
+# A required variable left without a value fails here, with its name, as it fails `spin up`.
 spin_variables() {
   python3 - "$ROOT/spin.toml" "$ROOT/spin.dev.env" "$1" <<'PY'
 import os, sys, tomllib
@@ -104,7 +104,7 @@ with open(dev_env) as f:
 missing = []
 for name, spec in declared.items():
     key = "SPIN_VARIABLE_" + name.upper()
-    if name in ("data_api_endpoint", "jwks_origin"):
+    if name in ("data_api_endpoint", "jwks_origin", "states_endpoint"):
         value = endpoint
     elif name == "cognito_jwks_url":
         value = endpoint + "/us-east-1_LocalDev1/.well-known/jwks.json"

@@ -16,7 +16,7 @@ use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
 use crate::learning::{enrollments, lesson_access, progress, stats};
-use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore};
+use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore, Workflows};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -38,6 +38,8 @@ pub trait Ports {
     type Versions: VersionStore;
     /// Sleeping (followers of a single flight wait with it).
     type Timer: Timer;
+    /// Workflows (AI generation jobs).
+    type Workflows: Workflows;
     /// The database port.
     fn db(&self) -> &Self::Db;
     /// The outbound HTTP port.
@@ -52,6 +54,8 @@ pub trait Ports {
     fn versions(&self) -> &Self::Versions;
     /// The timer port.
     fn timer(&self) -> &Self::Timer;
+    /// The workflows port.
+    fn workflows(&self) -> &Self::Workflows;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -375,6 +379,12 @@ impl<P: Ports> App<P> {
                 let principal = principal.ok_or(ApiError::Unauthorized)?;
                 self.write(request, route, principal).await
             }
+            Route::GenerateCourse => self.generate_course(request, principal.ok_or(ApiError::Unauthorized)?).await,
+            Route::GenerateVideo => self.generate_video(request, principal.ok_or(ApiError::Unauthorized)?).await,
+            Route::GenerationJob(id) => {
+                no_query(query)?;
+                self.generation_job(&id).await
+            }
             Route::CreateCourse
             | Route::DeleteCourse(_)
             | Route::CreateLesson
@@ -385,9 +395,6 @@ impl<P: Ports> App<P> {
             | Route::RecordProgress
             | Route::UpdateUser(_)
             | Route::Analytics(_)
-            | Route::GenerateCourse
-            | Route::GenerateVideo
-            | Route::GenerationJob(_)
             | Route::ListBadges
             | Route::Recommendations
             | Route::MediaPlayback(_)
@@ -397,7 +404,7 @@ impl<P: Ports> App<P> {
     }
 
     /// Runs one statement on its own (retried while the origin refuses it unrun: see [`crate::exec`]).
-    async fn query(&self, statement: &Statement) -> Result<crate::db::ResultSet, ApiError> {
+    pub(crate) async fn query(&self, statement: &Statement) -> Result<crate::db::ResultSet, ApiError> {
         crate::exec::Exec::autocommit(&self.ports).run(statement).await
     }
 }

@@ -18,6 +18,7 @@ pub mod db;
 pub mod envelope;
 pub mod error;
 pub mod exec;
+pub mod generation;
 pub mod idempotency;
 pub mod learning;
 pub mod ports;

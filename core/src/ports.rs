@@ -119,3 +119,23 @@ pub trait Timer {
     /// Resolves after about `millis` milliseconds.
     async fn sleep(&self, millis: u64);
 }
+
+/// Workflows (Step Functions): start an execution under a name, and describe it. The edge only starts and
+/// follows jobs; the workflow does the work.
+pub trait Workflows {
+    /// Starts `workflow` as the execution `name` with `input` (JSON text). Starting again with the same name
+    /// and input is success (the one execution stands); the same name with another input is
+    /// [`WorkflowError::NameTaken`](crate::generation::workflow::WorkflowError::NameTaken).
+    async fn start(
+        &self,
+        workflow: crate::generation::workflow::Workflow,
+        name: &str,
+        input: &str,
+    ) -> Result<(), crate::generation::workflow::WorkflowError>;
+    /// Where the execution `name` of `workflow` stands.
+    async fn describe(
+        &self,
+        workflow: crate::generation::workflow::Workflow,
+        name: &str,
+    ) -> Result<crate::generation::workflow::Execution, crate::generation::workflow::WorkflowError>;
+}

@@ -14,6 +14,7 @@ mod json_text;
 mod migrate;
 mod pool;
 mod sigv4;
+mod states;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -136,6 +137,14 @@ struct Config {
     #[arg(long, env = "LOCAL_ORIGIN_TEST_CONTROLS")]
     test_controls: bool,
 
+    /// Folder of the Step Functions state machines (`<name>.asl.json`, run as `momentum-<name>`).
+    #[arg(long, env = "LOCAL_ORIGIN_WORKFLOWS_DIR", default_value = "./workflows")]
+    workflows_dir: PathBuf,
+
+    /// Where the local video renderer writes its placeholder files (`<bucket>/videos/…`).
+    #[arg(long, env = "LOCAL_ORIGIN_MEDIA_DIR", default_value = "./.local/media")]
+    media_dir: PathBuf,
+
     /// Statement timeout in milliseconds, like the Data API's 45 s.
     #[arg(long, env = "LOCAL_ORIGIN_STATEMENT_TIMEOUT_MS", default_value_t = 45_000)]
     statement_timeout_ms: u64,
@@ -204,10 +213,19 @@ async fn run(config: Config, cognito: CognitoArgs) -> Result<(), Box<dyn std::er
         faults: faults.clone(),
     });
 
+    let step_functions = states::StepFunctions::load(
+        &config.workflows_dir,
+        &config.region,
+        sigv4::Verifier::new(&config.region, "states").with_key(&config.access_key_id, &config.secret_access_key),
+        api.clone(),
+        config.media_dir.clone(),
+    )?;
+
     let mut app = Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({"ok": true})) }))
         .fallback(data_api::handle)
         .with_state(api)
+        .merge(states::router(Arc::new(step_functions), config.test_controls))
         .merge(cognito::router(cognito.clone()));
     if config.test_controls {
         app = app.merge(controls::router(Controls { stats, faults })).merge(cognito::controls::router(cognito.clone()));

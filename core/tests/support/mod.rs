@@ -58,6 +58,8 @@ pub struct Fakes {
     pub db_down: Cell<bool>,
     /// When set, every statement first yields once (so concurrent requests interleave).
     pub db_yields: Cell<bool>,
+    /// Workflow executions started: (workflow, name, input).
+    pub started: RefCell<Vec<(momentum_core::generation::workflow::Workflow, String, String)>>,
 }
 
 /// A future that is pending once (waking itself), then ready.
@@ -124,6 +126,14 @@ impl Database for Fakes {
             let id = users.entry(sub).or_insert_with(|| format!("40000000-0000-4000-8000-{next:012}")).clone();
             return Ok(ResultSet { columns: vec!["id".into()], rows: vec![vec![DbCell::Text(id)]], rows_updated: 1 });
         }
+        if statement.sql.starts_with("WITH target AS") {
+            // A generation job row: the target exists and the row is new.
+            return Ok(ResultSet {
+                columns: vec!["target_exists".into(), "inserted".into(), "same_request".into()],
+                rows: vec![vec![DbCell::Bool(true), DbCell::Long(1), DbCell::Null]],
+                rows_updated: 1,
+            });
+        }
         if statement.sql.starts_with("WITH upd AS (UPDATE courses") {
             let columns = [
                 "id",
@@ -176,7 +186,32 @@ impl Database for Fakes {
     }
 }
 
+/// A workflow service that records every start and finds no execution.
+impl momentum_core::ports::Workflows for Fakes {
+    async fn start(
+        &self,
+        workflow: momentum_core::generation::workflow::Workflow,
+        name: &str,
+        input: &str,
+    ) -> Result<(), momentum_core::generation::workflow::WorkflowError> {
+        self.started.borrow_mut().push((workflow, name.to_owned(), input.to_owned()));
+        Ok(())
+    }
+    async fn describe(
+        &self,
+        _workflow: momentum_core::generation::workflow::Workflow,
+        _name: &str,
+    ) -> Result<momentum_core::generation::workflow::Execution, momentum_core::generation::workflow::WorkflowError>
+    {
+        Err(momentum_core::generation::workflow::WorkflowError::NotFound)
+    }
+}
+
 impl Ports for TestPorts {
+    type Workflows = Fakes;
+    fn workflows(&self) -> &Fakes {
+        &self.0
+    }
     type Cache = momentum_core::ports::NoSharedCache;
     type Versions = momentum_core::ports::NoVersionStore;
     type Timer = Fakes;
@@ -240,6 +275,7 @@ pub fn app_with(extra: &[(&str, &str)]) -> (App<TestPorts>, Rc<Fakes>) {
         users: RefCell::new(HashMap::new()),
         db_down: Cell::new(false),
         db_yields: Cell::new(false),
+        started: RefCell::new(Vec::new()),
     });
     let config = Config::from_vars(vars(extra)).expect("config");
     (App::new(config, TestPorts(fakes.clone())), fakes)

@@ -13,7 +13,7 @@ mod versions;
 use momentum_core::app::{Failure, Refresh};
 use momentum_core::ports::Clock;
 use momentum_core::{App, Config, Ports};
-use origin_adapters::{DataApiClient, DataApiConfig};
+use origin_adapters::{DataApiClient, DataApiConfig, StatesConfig, StepFunctionsClient};
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response, Result};
@@ -25,6 +25,7 @@ struct WorkerPorts {
     clock: WorkerClock,
     rsa: crypto::WebCryptoRsa,
     versions: versions::KvVersions,
+    workflows: StepFunctionsClient<fetch::WorkerFetch, WorkerClock>,
 }
 
 impl Ports for WorkerPorts {
@@ -56,6 +57,10 @@ impl Ports for WorkerPorts {
     fn rsa(&self) -> &Self::Rsa {
         &self.rsa
     }
+    type Workflows = StepFunctionsClient<fetch::WorkerFetch, WorkerClock>;
+    fn workflows(&self) -> &Self::Workflows {
+        &self.workflows
+    }
 }
 
 thread_local! {
@@ -71,12 +76,14 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
     let var = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|value| value.to_string());
     let config = Config::from_vars(var)?;
     let data_api = DataApiConfig::from_vars(var)?;
+    let states = StatesConfig::from_vars(var)?;
     let ports = WorkerPorts {
         db: DataApiClient::new(data_api, fetch::WorkerFetch, WorkerClock),
         http: fetch::WorkerFetch,
         clock: WorkerClock,
         rsa: crypto::WebCryptoRsa::default(),
         versions: versions::KvVersions(env.kv("CATALOG_KV").ok()),
+        workflows: StepFunctionsClient::new(states, fetch::WorkerFetch, WorkerClock),
     };
     let app = Rc::new(App::new(config, ports));
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));

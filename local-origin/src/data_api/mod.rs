@@ -63,6 +63,12 @@ fn operation(method: &Method, path: &str) -> Option<Op> {
     })
 }
 
+/// Runs one `ExecuteStatement` (wire JSON in, wire JSON out) for a caller inside this server — the Step
+/// Functions stand-in's `rdsdata:executeStatement` tasks: no signature, not counted, no injected fault.
+pub async fn execute_internal(api: &DataApi, body: &[u8]) -> Result<String, ApiError> {
+    ops::run(api, Op::Execute, body).await
+}
+
 /// Handles every request that no other route claimed.
 pub async fn handle(State(api): State<Arc<DataApi>>, req: Request) -> Response {
     let started = Instant::now();

@@ -44,11 +44,7 @@ impl DataApiConfig {
             resource_arn: required("DB_RESOURCE_ARN")?,
             secret_arn: required("DB_SECRET_ARN")?,
             database: optional("DB_NAME"),
-            credentials: AwsCredentials {
-                access_key_id: required("AWS_ACCESS_KEY_ID")?,
-                secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
-                session_token: optional("AWS_SESSION_TOKEN"),
-            },
+            credentials: AwsCredentials::from_vars(&var)?,
         })
     }
 }

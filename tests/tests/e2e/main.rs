@@ -7,6 +7,7 @@
 //! rate-limit counter), the case says so and checks each behaviour through `momentum_tests::runtime()`.
 
 mod admin;
+mod ai_generation;
 mod auth;
 mod cache;
 mod catalog;
