@@ -33,6 +33,13 @@ pub enum ApiError {
         /// Which rule refused (`admin_required`, `not_your_resource`).
         reason: &'static str,
     },
+    /// 403 `ENROLLMENT_REQUIRED`: the caller is not enrolled in the course this belongs to.
+    EnrollmentRequired,
+    /// 403 `LESSON_LOCKED`: the lesson's day has not come yet for the caller; `unlocks_at` says when (ISO-8601 UTC).
+    LessonLocked {
+        /// When the lesson unlocks, ISO-8601 UTC.
+        unlocks_at: String,
+    },
     /// 429 `RATE_LIMITED`: the API key's plan is spent for now; retry after `retry_after` seconds.
     RateLimited {
         /// Seconds, sent as `Retry-After`.
@@ -94,7 +101,10 @@ impl ApiError {
         match self {
             ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized | ApiError::TokenExpired | ApiError::TokenInvalid { .. } => StatusCode::UNAUTHORIZED,
-            ApiError::ApiKeyInvalid | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::ApiKeyInvalid
+            | ApiError::Forbidden { .. }
+            | ApiError::EnrollmentRequired
+            | ApiError::LessonLocked { .. } => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -117,6 +127,8 @@ impl ApiError {
             ApiError::TokenInvalid { .. } => "TOKEN_INVALID",
             ApiError::ApiKeyInvalid => "API_KEY_INVALID",
             ApiError::Forbidden { .. } => "FORBIDDEN",
+            ApiError::EnrollmentRequired => "ENROLLMENT_REQUIRED",
+            ApiError::LessonLocked { .. } => "LESSON_LOCKED",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::NotImplemented => "NOT_IMPLEMENTED",
             ApiError::Conflict { .. } => "CONFLICT",
@@ -139,6 +151,8 @@ impl ApiError {
             ApiError::TokenInvalid { .. } => "the token is not valid".to_owned(),
             ApiError::ApiKeyInvalid => "a valid x-api-key header is required".to_owned(),
             ApiError::Forbidden { .. } => "you may not do this".to_owned(),
+            ApiError::EnrollmentRequired => "enroll in the course first".to_owned(),
+            ApiError::LessonLocked { .. } => "this lesson is not unlocked yet".to_owned(),
             ApiError::RateLimited { quota: true, .. } => "the API key's daily quota is spent".to_owned(),
             ApiError::RateLimited { .. } => "too many requests for this API key".to_owned(),
             ApiError::NotImplemented => "this route is not served yet".to_owned(),
@@ -167,6 +181,13 @@ impl ApiError {
             }
             ApiError::TokenInvalid { reason } | ApiError::Forbidden { reason } | ApiError::Conflict { reason } => {
                 details.insert("reason".into(), Value::from(*reason));
+            }
+            ApiError::EnrollmentRequired => {
+                details.insert("reason".into(), Value::from("ENROLLMENT_REQUIRED"));
+            }
+            ApiError::LessonLocked { unlocks_at } => {
+                details.insert("reason".into(), Value::from("LESSON_LOCKED"));
+                details.insert("unlocksAt".into(), Value::from(unlocks_at.as_str()));
             }
             ApiError::RateLimited { retry_after, quota } => {
                 details.insert("retryAfterSeconds".into(), Value::from(*retry_after));

@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod db;
 pub mod envelope;
 pub mod error;
+pub mod media;
 pub mod ports;
 pub mod query;
 pub mod router;
