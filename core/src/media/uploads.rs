@@ -37,7 +37,7 @@ impl UploadConfig {
 }
 
 /// What the port signs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PresignPut {
     /// The object key (unencoded; the presigner encodes it per S3's rules).
     pub key: String,

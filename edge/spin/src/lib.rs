@@ -10,9 +10,10 @@
 
 use momentum_core::app::Failure;
 use momentum_core::auth::crypto::RustRsaVerifier;
+use momentum_core::media::crypto::RustMediaSigner;
 use momentum_core::ports::{Clock, HttpClient, NoSharedCache, NoVersionStore, TransportError};
 use momentum_core::{ApiError, App, Config, Ports};
-use origin_adapters::{DataApiClient, DataApiConfig};
+use origin_adapters::{DataApiClient, DataApiConfig, S3Config, S3Presigner};
 use spin_sdk::http::{Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -23,13 +24,14 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     let response = match settings() {
-        Ok((config, data_api)) => match to_http(request).await {
+        Ok((config, data_api, s3)) => match to_http(request).await {
             Ok(request) => {
                 let ports = SpinPorts {
                     db: DataApiClient::new(data_api, SpinHttp, SystemClock),
                     http: SpinHttp,
                     clock: SystemClock,
                     rsa: RustRsaVerifier,
+                    uploads: S3Presigner(s3),
                 };
                 let app = App::new(config, ports);
                 let response = app.handle(request).await;
@@ -54,6 +56,7 @@ struct SpinPorts {
     http: SpinHttp,
     clock: SystemClock,
     rsa: RustRsaVerifier,
+    uploads: S3Presigner,
 }
 
 impl Ports for SpinPorts {
@@ -89,6 +92,15 @@ impl Ports for SpinPorts {
     fn rsa(&self) -> &Self::Rsa {
         &self.rsa
     }
+    /// CloudFront signatures in Rust: wasi:http offers no native crypto.
+    type Media = RustMediaSigner;
+    type Uploads = S3Presigner;
+    fn media(&self) -> &Self::Media {
+        &RustMediaSigner
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.uploads
+    }
 }
 
 /// The envelope of an internal failure of the shell itself, logged with its cause.
@@ -102,7 +114,7 @@ fn internal(cause: String) -> http::Response<Vec<u8>> {
 /// `spin up --variable`): the core's and the adapter's settings, by the same names as on Workers, lower-cased
 /// as Spin spells variables. Spin refuses to start when a required one is missing; the error names the
 /// variable for the hosts that do not check.
-fn settings() -> Result<(Config, DataApiConfig), String> {
+fn settings() -> Result<(Config, DataApiConfig, Option<S3Config>), String> {
     let var = |name: &str| spin_sdk::variables::get(&name.to_ascii_lowercase()).ok().filter(|v| !v.is_empty());
     let spin_name = |message: String| match message.split_once("variable ") {
         Some((_, rest)) => {
@@ -113,7 +125,8 @@ fn settings() -> Result<(Config, DataApiConfig), String> {
     };
     let config = Config::from_vars(var).map_err(spin_name)?;
     let data_api = DataApiConfig::from_vars(var).map_err(spin_name)?;
-    Ok((config, data_api))
+    let s3 = S3Config::from_vars(var).map_err(spin_name)?;
+    Ok((config, data_api, s3))
 }
 
 /// The incoming request as the core's `http::Request`: method, path and query, every header, the whole body.
