@@ -43,6 +43,8 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   [ $# -gt 0 ] && log=$STATE/wrangler-$port.log
   log "wrangler dev (Workers) on 127.0.0.1:$port"
   [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
+  grep -q '^CLOUDFRONT_PRIVATE_KEY=' "$ROOT/.dev.vars" \
+    || die ".dev.vars predates media: copy CLOUDFRONT_PRIVATE_KEY from .dev.vars.example into it"
   cd "$ROOT"
   local started=$EPOCHREALTIME
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \

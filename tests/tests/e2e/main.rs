@@ -11,6 +11,7 @@ mod auth;
 mod cache;
 mod catalog;
 mod errors;
+mod media;
 mod origin_faults;
 mod pagination;
 mod targets;
