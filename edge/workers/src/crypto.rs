@@ -84,8 +84,11 @@ impl RsaVerifier for WebCryptoRsa {
 /// keys are kept per isolate, by use, hash and key bytes; key material is never logged.
 #[derive(Debug, Default)]
 pub struct WebCryptoMedia {
-    keys: RefCell<HashMap<(&'static str, &'static str, Vec<u8>), JsValue>>,
+    keys: RefCell<HashMap<MediaKeyId, JsValue>>,
 }
+
+/// An imported media key: its format (`pkcs8`, `spki`), hash name and DER bytes.
+type MediaKeyId = (&'static str, &'static str, Vec<u8>);
 
 impl WebCryptoMedia {
     async fn import(&self, format: &'static str, der: &[u8], hash: HashAlgorithm) -> Result<JsValue, String> {
