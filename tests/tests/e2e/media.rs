@@ -23,7 +23,13 @@ const AWKWARD_NOTES: &str = "3e6d0000-0000-4000-8000-000000000022";
 const FREE_USER: &str = "40000000-0000-4000-8000-000000000001";
 const PREMIUM_USER: &str = "40000000-0000-4000-8000-000000000002";
 
+/// Writes the fixtures once per run of the suite (the cases run side by side).
 async fn fixtures() {
+    static WRITTEN: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    WRITTEN.get_or_init(write_fixtures).await;
+}
+
+async fn write_fixtures() {
     let config = DataApiConfig {
         endpoint: origin_url(),
         region: "us-east-1".into(),
