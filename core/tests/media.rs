@@ -545,3 +545,57 @@ fn uploads_are_presigned_for_admins_with_pinned_type_and_length() {
         assert_eq!(reply.json["error"]["details"]["field"], field, "{body}");
     }
 }
+
+/// Signs `policy` for the test app's key into URL parameters, as playback would.
+fn signed(policy: &Policy) -> String {
+    let params =
+        block_on(cloudfront::url_params(&RustMediaSigner, &keys(), HashAlgorithm::Sha1, policy)).expect("signed");
+    cloudfront::append_params(policy.resource.as_deref().expect("resource"), &params)
+}
+
+#[test]
+fn a_utf8_filename_in_a_disposition_query_is_signed_and_passed_to_the_origin() {
+    let (app, fakes) = media_app(&[]);
+    let disposition = "attachment; filename*=UTF-8''Instructor%E2%80%99s%20notes.pdf";
+    let url = canonical_url(
+        DOMAIN,
+        &format!("lessons/{LESSON}/Instructor's notes.pdf"),
+        &[("response-content-disposition", disposition)],
+    );
+    let signed = signed(&Policy::new(&url, 1800001500).unwrap());
+    assert_eq!(fetch(&app, &signed, &[]).status, 200);
+    let (origin_url, _) = fakes.media_fetches.borrow().last().cloned().expect("fetched");
+    assert_eq!(
+        origin_url,
+        format!(
+            "{MEDIA_ORIGIN}/lessons/{LESSON}/Instructor%27s%20notes.pdf?response-content-disposition=\
+             attachment%3B%20filename%2A%3DUTF-8%27%27Instructor%25E2%2580%2599s%2520notes.pdf"
+        )
+    );
+    // The query is part of what was signed.
+    assert_eq!(fetch(&app, &signed.replace("notes.pdf&", "notes.pdf.exe&"), &[]).status, 403);
+}
+
+#[test]
+fn canned_cookies_work_and_a_millisecond_expires_does_not() {
+    let (app, _) = media_app(&[]);
+    let url = canonical_url(DOMAIN, &format!("lessons/{LESSON}/a.mp4"), &[]);
+    let path = url.strip_prefix(&format!("https://{DOMAIN}")).unwrap();
+    let params = block_on(cloudfront::url_params(
+        &RustMediaSigner,
+        &keys(),
+        HashAlgorithm::Sha1,
+        &Policy::new(&url, 1800001500).unwrap(),
+    ))
+    .unwrap();
+    let cookie = params.iter().map(|(k, v)| format!("CloudFront-{k}={v}")).collect::<Vec<_>>().join("; ");
+    assert!(cookie.contains("CloudFront-Expires=1800001500"), "{cookie}");
+    assert_eq!(call(&app, "GET", path, &[("cookie", &cookie)]).status, 200);
+    // Signed URLs take precedence over cookies: a bad URL signature is not rescued by good cookies.
+    let bad = format!("{path}?Expires=1800001500&Signature=AAAA&Key-Pair-Id={KEY_ID}");
+    assert_eq!(call(&app, "GET", &bad, &[("cookie", &cookie)]).status, 403);
+    // A millisecond epoch, however well signed, is refused (it would otherwise live for ever).
+    let millis = signed(&Policy::new(&url, 1_800_001_500_000).unwrap());
+    assert!(millis.contains("Expires=1800001500000&"));
+    assert_eq!(fetch(&app, &millis, &[]).status, 403);
+}
