@@ -43,12 +43,15 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   [ $# -gt 0 ] && log=$STATE/wrangler-$port.log
   log "wrangler dev (Workers) on 127.0.0.1:$port"
   [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
+  grep -q '^CLOUDFRONT_PRIVATE_KEY=' "$ROOT/.dev.vars" \
+    || die ".dev.vars predates media: copy CLOUDFRONT_PRIVATE_KEY from .dev.vars.example into it"
   cd "$ROOT"
   local started=$EPOCHREALTIME
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port $((port + 1)) --show-interactive-dev-session=false --log-level "${WRANGLER_LOG_LEVEL:-warn}" \
     --persist-to "$STATE/wrangler-$port" --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" --var "STATES_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
     --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
+    --var "MEDIA_ORIGIN_URL:http://127.0.0.1:$ORIGIN_PORT/media-origin" \
     ${CACHE_POLICY:+--var "CACHE_POLICY:$CACHE_POLICY"} "$@" \
     >"$log" 2>&1 </dev/null &
   STACK_PIDS+=($!)
@@ -81,9 +84,10 @@ spin_up() {
 }
 
 # spin_variables ENDPOINT: prints NAME=VALUE for every variable spin.toml declares, as `spin up` would resolve
-# them: the caller's SPIN_VARIABLE_* first, then spin.dev.env, then the manifest's default. data_api_endpoint and
-# states_endpoint are always the local origin (as wrangler dev gets --var DATA_API_ENDPOINT and STATES_ENDPOINT).
-# A required variable left without a value fails here, with its name, as it fails `spin up`.
+# them: the caller's SPIN_VARIABLE_* first, then spin.dev.env, then the manifest's default. data_api_endpoint,
+# states_endpoint and the media origin are always the local origin (as wrangler dev gets --var DATA_API_ENDPOINT,
+# STATES_ENDPOINT and MEDIA_ORIGIN_URL). A required variable left without a value fails here, with its name, as it
+# fails `spin up`.
 spin_variables() {
   python3 - "$ROOT/spin.toml" "$ROOT/spin.dev.env" "$1" <<'PY'
 import os, sys, tomllib
@@ -104,8 +108,10 @@ with open(dev_env) as f:
 missing = []
 for name, spec in declared.items():
     key = "SPIN_VARIABLE_" + name.upper()
-    if name in ("data_api_endpoint", "jwks_origin", "states_endpoint"):
+    if name in ("data_api_endpoint", "jwks_origin", "states_endpoint", "media_origin"):
         value = endpoint
+    elif name == "media_origin_url":
+        value = endpoint + "/media-origin"
     elif name == "cognito_jwks_url":
         value = endpoint + "/us-east-1_LocalDev1/.well-known/jwks.json"
     elif key in os.environ:

@@ -16,7 +16,9 @@ use crate::db::Statement;
 use crate::envelope::{self, Caching};
 use crate::error::ApiError;
 use crate::learning::{enrollments, lesson_access, progress, stats};
-use crate::ports::{Clock, Database, EdgeCache, HttpClient, RsaVerifier, Timer, VersionStore, Workflows};
+use crate::ports::{
+    Clock, Database, EdgeCache, HttpClient, MediaSigner, RsaVerifier, Timer, UploadPresigner, VersionStore, Workflows,
+};
 use crate::router::{self, Route};
 use crate::users;
 use http::header::{HeaderValue, AUTHORIZATION, LINK};
@@ -56,6 +58,14 @@ pub trait Ports {
     fn timer(&self) -> &Self::Timer;
     /// The workflows port.
     fn workflows(&self) -> &Self::Workflows;
+    /// CloudFront-format signatures (media playback and the media gate).
+    type Media: MediaSigner;
+    /// Presigned S3 uploads.
+    type Uploads: UploadPresigner;
+    /// The media-signature port.
+    fn media(&self) -> &Self::Media;
+    /// The upload-presigning port.
+    fn uploads(&self) -> &Self::Uploads;
 }
 
 /// Deployment settings (the shells read them from their runtime's variables with [`Config::from_vars`]).
@@ -77,6 +87,8 @@ pub struct Config {
     pub local_cache_size: usize,
     /// How long an isolate trusts the catalog version it read, in ms (the purge bound beyond the store's own).
     pub catalog_version_ttl_ms: u64,
+    /// Premium video (signing, the gate, uploads); `None` when not configured (the media routes answer 501).
+    pub media: Option<crate::media::MediaConfig>,
 }
 
 impl Config {
@@ -84,7 +96,8 @@ impl Config {
     /// `COGNITO_REGION`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_IDS` (comma-separated), `API_KEYS`,
     /// `USAGE_PLANS` (required); `COGNITO_JWKS_URL`, `JWT_LEEWAY_SECONDS` (60), `TOKEN_CACHE_SIZE` (1024),
     /// `CATALOG_MAX_AGE` (60: the default fresh TTL), `CACHE_POLICY` (JSON, see `cache::policy`), `CACHE_VERSION`
-    /// ("1"), `LOCAL_CACHE_SIZE` (512), `CATALOG_VERSION_TTL` (5 s) (optional). The error names the variable.
+    /// ("1"), `LOCAL_CACHE_SIZE` (512), `CATALOG_VERSION_TTL` (5 s) (optional); the media settings (optional, see
+    /// [`crate::media::MediaConfig::from_vars`]). The error names the variable.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let required = |name: &str| {
             var(name).filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("variable {name} is not set"))
@@ -110,7 +123,9 @@ impl Config {
         let catalog_max_age =
             u32::try_from(number("CATALOG_MAX_AGE", 60)?).map_err(|_| "CATALOG_MAX_AGE is too large".to_owned())?;
         let cache_policy = var("CACHE_POLICY").filter(|v| !v.trim().is_empty());
+        let media = crate::media::MediaConfig::from_vars(&var)?;
         Ok(Config {
+            media,
             catalog_max_age,
             cache: CachePolicies::from_json(cache_policy.as_deref(), catalog_max_age)?,
             cache_version: var("CACHE_VERSION").filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "1".into()),
@@ -188,7 +203,9 @@ impl<P: Ports> App<P> {
         rate: &mut Option<RateStatus>,
     ) -> Result<Response<Vec<u8>>, ApiError> {
         let path = request.uri().path();
-        if path != "/health" {
+        // The media gate's credential is its signature: players fetching segments send no API key.
+        let gate = matches!(router::route(request.method(), path), Ok(Route::MediaObject(_)));
+        if path != "/health" && !gate {
             match self.check_api_key(request) {
                 Ok(status) => *rate = Some(status),
                 Err((err, status)) => {
@@ -396,10 +413,16 @@ impl<P: Ports> App<P> {
             | Route::UpdateUser(_)
             | Route::Analytics(_)
             | Route::ListBadges
-            | Route::Recommendations
-            | Route::MediaPlayback(_)
-            | Route::MediaObject(_)
-            | Route::CreateUpload => Err(ApiError::NotImplemented),
+            | Route::Recommendations => Err(ApiError::NotImplemented),
+            Route::MediaPlayback(id) => {
+                no_query(query)?;
+                self.media_playback(&id, principal.ok_or(ApiError::Unauthorized)?).await
+            }
+            Route::MediaObject(_) => self.media_object(request).await,
+            Route::CreateUpload => {
+                no_query(query)?;
+                self.create_upload(request.body()).await
+            }
         }
     }
 

@@ -194,6 +194,13 @@ impl ApiError {
             ApiError::TokenInvalid { reason } | ApiError::Forbidden { reason } | ApiError::Conflict { reason } => {
                 details.insert("reason".into(), Value::from(*reason));
             }
+            ApiError::EnrollmentRequired => {
+                details.insert("reason".into(), Value::from("ENROLLMENT_REQUIRED"));
+            }
+            ApiError::LessonLocked { unlocks_at } => {
+                details.insert("reason".into(), Value::from("LESSON_LOCKED"));
+                details.insert("unlocksAt".into(), Value::from(unlocks_at.as_str()));
+            }
             ApiError::RateLimited { retry_after, quota } => {
                 details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
                 details.insert("limit".into(), Value::from(if *quota { "daily_quota" } else { "rate" }));
@@ -204,12 +211,8 @@ impl ApiError {
             ApiError::OriginUnavailable { retry_after, .. } => {
                 details.insert("retryAfterSeconds".into(), Value::from(*retry_after));
             }
-            ApiError::LessonLocked { unlocks_at } => {
-                details.insert("unlocksAt".into(), Value::from(unlocks_at.as_str()));
-            }
             ApiError::Unauthorized
             | ApiError::PaymentRequired
-            | ApiError::EnrollmentRequired
             | ApiError::IdempotencyKeyReused
             | ApiError::TokenExpired
             | ApiError::ApiKeyInvalid

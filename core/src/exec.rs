@@ -99,6 +99,12 @@ pub fn db_timestamp(millis: u64) -> String {
     )
 }
 
+/// Epoch seconds as RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`).
+pub fn rfc3339_secs(epoch_secs: u64) -> String {
+    let text = db_timestamp(epoch_secs.saturating_mul(1000));
+    format!("{}Z", text.get(..19).unwrap_or(&text).replacen(' ', "T", 1))
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's `civil_from_days`).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -169,6 +175,7 @@ mod tests {
 
     #[test]
     fn timestamps_are_data_api_text() {
+        assert_eq!(rfc3339_secs(1_796_342_400), "2026-12-04T00:00:00Z");
         assert_eq!(db_timestamp(0), "1970-01-01 00:00:00.000");
         assert_eq!(db_timestamp(1_796_342_400_123), "2026-12-04 00:00:00.123");
         assert_eq!(db_timestamp(951_782_399_999), "2000-02-28 23:59:59.999");

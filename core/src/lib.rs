@@ -21,6 +21,7 @@ pub mod exec;
 pub mod generation;
 pub mod idempotency;
 pub mod learning;
+pub mod media;
 pub mod ports;
 pub mod query;
 pub mod router;

@@ -139,3 +139,42 @@ pub trait Workflows {
         name: &str,
     ) -> Result<crate::generation::workflow::Execution, crate::generation::workflow::WorkflowError>;
 }
+
+/// RSASSA-PKCS1-v1_5 with SHA-1 or SHA-256: CloudFront's signed URLs and cookies, signed for playback and
+/// checked by the media gate. Workers implement it with WebCrypto; other runtimes with
+/// `media::crypto::RustMediaSigner`. Implementations never log key material.
+pub trait MediaSigner {
+    /// `key`'s signature of `message`. `Err` only when signing could not run (a bad key, a runtime failure).
+    async fn sign(
+        &self,
+        key: &crate::media::PrivateKey,
+        hash: crate::media::HashAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, String>;
+    /// Whether `signature` is `key`'s signature of `message`. `Err` only when the check could not run.
+    async fn verify(
+        &self,
+        key: &crate::media::PublicKey,
+        hash: crate::media::HashAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String>;
+}
+
+/// S3 presigned PUT URLs (SigV4 query signing), for admin uploads. `origin_adapters::S3Presigner` implements it
+/// with the deployment's AWS credentials, which the core never sees.
+pub trait UploadPresigner {
+    /// A URL that lets its holder PUT exactly `request.key` with the pinned content type and length until it
+    /// expires. `Err` when signing could not run.
+    fn presign_put(&self, request: &crate::media::uploads::PresignPut) -> Result<String, String>;
+}
+
+/// A shell without uploads configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoUploads;
+
+impl UploadPresigner for NoUploads {
+    fn presign_put(&self, _request: &crate::media::uploads::PresignPut) -> Result<String, String> {
+        Err("uploads are not configured".into())
+    }
+}

@@ -3,7 +3,8 @@
 //! It speaks the Data API's wire protocol (SigV4-signed rest-json) closely enough that what passes here
 //! passes against Aurora: the same parameter typing, result shapes, limits and error codes. It is a
 //! development and test server only: it is never deployed, and it does not emulate IAM, Secrets Manager,
-//! or more than one cluster. It also stands in for a Cognito user pool (`cognito`): signing keys, JWKS, tokens.
+//! or more than one cluster. It also stands in for a Cognito user pool (`cognito`): signing keys, JWKS, tokens,
+//! and for the media bucket (`media`: a sample HLS lesson under `/media-origin/`, byte ranges honoured).
 //! This file holds the configuration and the start-up sequence.
 
 mod cognito;
@@ -11,6 +12,7 @@ mod controls;
 mod data_api;
 mod error;
 mod json_text;
+mod media;
 mod migrate;
 mod pool;
 mod sigv4;
@@ -226,7 +228,8 @@ async fn run(config: Config, cognito: CognitoArgs) -> Result<(), Box<dyn std::er
         .fallback(data_api::handle)
         .with_state(api)
         .merge(states::router(Arc::new(step_functions), config.test_controls))
-        .merge(cognito::router(cognito.clone()));
+        .merge(cognito::router(cognito.clone()))
+        .merge(media::router());
     if config.test_controls {
         app = app.merge(controls::router(Controls { stats, faults })).merge(cognito::controls::router(cognito.clone()));
     }

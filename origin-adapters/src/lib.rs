@@ -1,5 +1,5 @@
-//! HTTP clients for the AWS origin: the Aurora PostgreSQL **RDS Data API** (every read and write) and Step
-//! Functions (AI generation jobs). Each is SigV4-signed with the `aws-sigv4` crate and speaks through the core's
+//! HTTP clients for the AWS origin: the Aurora PostgreSQL **RDS Data API** (every read and write), Step
+//! Functions (AI generation jobs) and S3 presigned uploads (`s3`). Each is SigV4-signed with the `aws-sigv4` crate and speaks through the core's
 //! [`HttpClient`](momentum_core::ports::HttpClient) port, so the same client runs over Workers' `fetch`, Spin's
 //! outbound HTTP, or (feature `native`) reqwest in tests.
 //!
@@ -12,9 +12,11 @@ pub mod credentials;
 pub mod data_api;
 #[cfg(feature = "native")]
 pub mod native;
+pub mod s3;
 pub mod sigv4;
 pub mod states;
 
 pub use credentials::AwsCredentials;
 pub use data_api::{DataApiClient, DataApiConfig, DataApiError};
+pub use s3::{S3Config, S3Presigner};
 pub use states::{StatesConfig, StatesError, StepFunctionsClient};

@@ -4,7 +4,7 @@
 //! connection). The contract suite checks what each answer must be; this checks that nothing else differs.
 //! `scripts/test.sh` runs it once, with both edges up.
 
-use momentum_tests::{get_raw, send, Reply};
+use momentum_tests::{dev_token, get_raw, send, Reply};
 
 fn url(name: &str) -> String {
     match std::env::var(name) {
@@ -59,6 +59,8 @@ async fn workers_and_spin_answer_alike() {
         ("PUT", "/health".into(), Some("{}")),
         ("DELETE", "/courses".into(), None),
         ("OPTIONS", "/courses".into(), None),
+        ("GET", "/media/lessons/30010001-0000-4000-8000-000001000001/index.m3u8".into(), None),
+        ("GET", "/media/lessons/x/a.mp4?Expires=1&Signature=x&Key-Pair-Id=KLOCALTESTONLY".into(), None),
     ];
     // The first listing's cursor, followed on both.
     let first = send("GET", &format!("{workers}/courses?limit=3"), &[], None).await;
@@ -82,5 +84,28 @@ async fn workers_and_spin_answer_alike() {
         assert_eq!(on_workers.status, on_spin.status, "raw {target}: status");
         assert_eq!(on_workers.text, on_spin.text, "raw {target}: body");
         assert_eq!(headers(&on_workers), headers(&on_spin), "raw {target}: headers");
+    }
+}
+
+/// A signature from one edge opens the media on the other (WebCrypto on Workers, Rust on Spin: the same bytes).
+#[tokio::test]
+async fn a_link_signed_by_one_edge_opens_on_the_other() {
+    let (workers, spin) = (url("MOMENTUM_WORKERS_URL"), url("MOMENTUM_SPIN_URL"));
+    let bearer = format!("Bearer {}", dev_token("admin").await);
+    let lesson = "/media/lessons/30010001-0000-4000-8000-000001000001";
+    for (signer, gate) in [(&workers, &spin), (&spin, &workers)] {
+        let answer = send("GET", &format!("{signer}{lesson}/playback"), &[("authorization", &bearer)], None).await;
+        let data = answer.expect_data(200);
+        let cookie = data["cookies"]
+            .as_object()
+            .expect("cookies")
+            .iter()
+            .map(|(name, value)| format!("{name}={}", value.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let playlist =
+            send("GET", &format!("{gate}{lesson}/index.m3u8"), &[("x-api-key", ""), ("cookie", &cookie)], None).await;
+        assert_eq!(playlist.status, 200, "signed by {signer}, checked by {gate}: {}", playlist.text);
+        assert!(playlist.text.starts_with("#EXTM3U"));
     }
 }

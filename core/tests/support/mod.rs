@@ -60,7 +60,16 @@ pub struct Fakes {
     pub db_yields: Cell<bool>,
     /// Workflow executions started: (workflow, name, input).
     pub started: RefCell<Vec<(momentum_core::generation::workflow::Workflow, String, String)>>,
+    /// Rows answered to statements whose SQL contains the key (checked before the built-in answers).
+    pub scripted: RefCell<Vec<(&'static str, ResultSet)>>,
+    /// Requests to the media origin: URL and `Range`.
+    pub media_fetches: RefCell<Vec<(String, Option<String>)>>,
+    /// The parameters of the statements run, in order.
+    pub params: RefCell<Vec<Vec<momentum_core::db::Param>>>,
 }
+
+/// The media origin the tests configure.
+pub const MEDIA_ORIGIN: &str = "https://origin.test/bucket";
 
 /// A future that is pending once (waking itself), then ready.
 pub struct YieldOnce(pub bool);
@@ -95,6 +104,20 @@ impl momentum_core::ports::Timer for Fakes {
 
 impl HttpClient for Fakes {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if request.uri().to_string().starts_with(MEDIA_ORIGIN) {
+            self.media_fetches.borrow_mut().push((
+                request.uri().to_string(),
+                request.headers().get("range").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            ));
+            let range = request.headers().contains_key("range");
+            let mut response = http::Response::new(if range { b"abc".to_vec() } else { b"whole object".to_vec() });
+            if range {
+                *response.status_mut() = http::StatusCode::PARTIAL_CONTENT;
+                response.headers_mut().insert("content-range", "bytes 0-2/12".parse().expect("header"));
+            }
+            response.headers_mut().insert("content-type", "video/mp2t".parse().expect("header"));
+            return Ok(response);
+        }
         assert_eq!(request.uri().to_string(), format!("{}/.well-known/jwks.json", issuer()));
         self.jwks_fetches.set(self.jwks_fetches.get() + 1);
         let body = serde_json::to_vec(&*self.jwks.borrow()).expect("json");
@@ -115,8 +138,12 @@ impl Database for Fakes {
             YieldOnce(false).await;
         }
         self.statements.borrow_mut().push(statement.sql.to_string());
+        self.params.borrow_mut().push(statement.params.clone());
         if self.db_down.get() {
             return Err(DbError::Unavailable { retry_after_secs: 2, not_run: false, message: "down".into() });
+        }
+        if let Some((_, rows)) = self.scripted.borrow().iter().find(|(key, _)| statement.sql.contains(key)) {
+            return Ok(rows.clone());
         }
         if statement.sql.starts_with("INSERT INTO users") {
             let sub =
@@ -240,6 +267,45 @@ impl Ports for TestPorts {
     fn rsa(&self) -> &Fakes {
         &self.0
     }
+    type Media = Fakes;
+    type Uploads = Fakes;
+    fn media(&self) -> &Fakes {
+        &self.0
+    }
+    fn uploads(&self) -> &Fakes {
+        &self.0
+    }
+}
+
+impl momentum_core::ports::MediaSigner for Fakes {
+    async fn sign(
+        &self,
+        key: &momentum_core::media::PrivateKey,
+        hash: momentum_core::media::HashAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        momentum_core::media::crypto::RustMediaSigner.sign(key, hash, message).await
+    }
+    async fn verify(
+        &self,
+        key: &momentum_core::media::PublicKey,
+        hash: momentum_core::media::HashAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        self.rsa_checks.set(self.rsa_checks.get() + 1);
+        momentum_core::media::crypto::RustMediaSigner.verify(key, hash, message, signature).await
+    }
+}
+
+/// Presigning is the adapter's job (tested in origin-adapters): the fake echoes what it was asked.
+impl momentum_core::ports::UploadPresigner for Fakes {
+    fn presign_put(&self, request: &momentum_core::media::uploads::PresignPut) -> Result<String, String> {
+        Ok(format!(
+            "https://bucket.test/{}?type={}&length={}&expires={}&at={}",
+            request.key, request.content_type, request.content_length, request.expires_secs, request.now_millis
+        ))
+    }
 }
 
 pub fn vars(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -276,6 +342,9 @@ pub fn app_with(extra: &[(&str, &str)]) -> (App<TestPorts>, Rc<Fakes>) {
         db_down: Cell::new(false),
         db_yields: Cell::new(false),
         started: RefCell::new(Vec::new()),
+        scripted: RefCell::new(Vec::new()),
+        media_fetches: RefCell::new(Vec::new()),
+        params: RefCell::new(Vec::new()),
     });
     let config = Config::from_vars(vars(extra)).expect("config");
     (App::new(config, TestPorts(fakes.clone())), fakes)

@@ -10,9 +10,10 @@
 
 use momentum_core::app::Failure;
 use momentum_core::auth::crypto::RustRsaVerifier;
+use momentum_core::media::crypto::RustMediaSigner;
 use momentum_core::ports::{Clock, HttpClient, NoSharedCache, NoVersionStore, TransportError};
 use momentum_core::{ApiError, App, Config, Ports};
-use origin_adapters::{DataApiClient, DataApiConfig, StatesConfig, StepFunctionsClient};
+use origin_adapters::{DataApiClient, DataApiConfig, S3Config, S3Presigner, StatesConfig, StepFunctionsClient};
 use spin_sdk::http::{Fields, IncomingRequest, IncomingResponse, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -23,7 +24,7 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     let response = match settings() {
-        Ok((config, data_api, states)) => match to_http(request).await {
+        Ok((config, data_api, states, s3)) => match to_http(request).await {
             Ok(request) => {
                 let ports = SpinPorts {
                     db: DataApiClient::new(data_api, SpinHttp, SystemClock),
@@ -31,6 +32,7 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
                     clock: SystemClock,
                     rsa: RustRsaVerifier,
                     workflows: StepFunctionsClient::new(states, SpinHttp, SystemClock),
+                    uploads: S3Presigner(s3),
                 };
                 let app = App::new(config, ports);
                 let response = app.handle(request).await;
@@ -56,6 +58,7 @@ struct SpinPorts {
     clock: SystemClock,
     rsa: RustRsaVerifier,
     workflows: StepFunctionsClient<SpinHttp, SystemClock>,
+    uploads: S3Presigner,
 }
 
 impl Ports for SpinPorts {
@@ -95,6 +98,15 @@ impl Ports for SpinPorts {
     fn workflows(&self) -> &Self::Workflows {
         &self.workflows
     }
+    /// CloudFront signatures in Rust: wasi:http offers no native crypto.
+    type Media = RustMediaSigner;
+    type Uploads = S3Presigner;
+    fn media(&self) -> &Self::Media {
+        &RustMediaSigner
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.uploads
+    }
 }
 
 /// The envelope of an internal failure of the shell itself, logged with its cause.
@@ -108,7 +120,7 @@ fn internal(cause: String) -> http::Response<Vec<u8>> {
 /// `spin up --variable`): the core's and the adapter's settings, by the same names as on Workers, lower-cased
 /// as Spin spells variables. Spin refuses to start when a required one is missing; the error names the
 /// variable for the hosts that do not check.
-fn settings() -> Result<(Config, DataApiConfig, StatesConfig), String> {
+fn settings() -> Result<(Config, DataApiConfig, StatesConfig, Option<S3Config>), String> {
     let var = |name: &str| spin_sdk::variables::get(&name.to_ascii_lowercase()).ok().filter(|v| !v.is_empty());
     let spin_name = |message: String| match message.split_once("variable ") {
         Some((_, rest)) => {
@@ -120,7 +132,8 @@ fn settings() -> Result<(Config, DataApiConfig, StatesConfig), String> {
     let config = Config::from_vars(var).map_err(spin_name)?;
     let data_api = DataApiConfig::from_vars(var).map_err(spin_name)?;
     let states = StatesConfig::from_vars(var).map_err(spin_name)?;
-    Ok((config, data_api, states))
+    let s3 = S3Config::from_vars(var).map_err(spin_name)?;
+    Ok((config, data_api, states, s3))
 }
 
 /// The incoming request as the core's `http::Request`: method, path and query, every header, the whole body.

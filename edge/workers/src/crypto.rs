@@ -1,8 +1,9 @@
-//! The core's `RsaVerifier` port over WebCrypto (`crypto.subtle`): RS256 checks run in the runtime's native
+//! The core's `RsaVerifier` and `MediaSigner` ports over WebCrypto (`crypto.subtle`): RS256 checks run in the runtime's native
 //! code instead of RSA arithmetic in wasm. Imported keys are kept per isolate, by kid and modulus.
 
 use momentum_core::auth::jwks::RsaJwk;
-use momentum_core::ports::RsaVerifier;
+use momentum_core::media::{HashAlgorithm, PrivateKey, PublicKey};
+use momentum_core::ports::{MediaSigner, RsaVerifier};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
@@ -73,6 +74,66 @@ impl WebCryptoRsa {
 impl RsaVerifier for WebCryptoRsa {
     async fn verify_rs256(&self, key: &RsaJwk, message: &[u8], signature: &[u8]) -> Result<bool, String> {
         let imported = self.import(key).await?;
+        let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into())])?;
+        let args = Array::of4(&algorithm, &imported, &Uint8Array::from(signature), &Uint8Array::from(message));
+        Ok(subtle_call("verify", &args).await?.as_bool().unwrap_or(false))
+    }
+}
+
+/// CloudFront signatures (RSASSA-PKCS1-v1_5 with SHA-1 or SHA-256) through WebCrypto: the media port. Imported
+/// keys are kept per isolate, by use, hash and key bytes; key material is never logged.
+#[derive(Debug, Default)]
+pub struct WebCryptoMedia {
+    keys: RefCell<HashMap<MediaKeyId, JsValue>>,
+}
+
+/// An imported media key: its format (`pkcs8`, `spki`), hash name and DER bytes.
+type MediaKeyId = (&'static str, &'static str, Vec<u8>);
+
+impl WebCryptoMedia {
+    async fn import(&self, format: &'static str, der: &[u8], hash: HashAlgorithm) -> Result<JsValue, String> {
+        let hash_name = match hash {
+            HashAlgorithm::Sha1 => "SHA-1",
+            HashAlgorithm::Sha256 => "SHA-256",
+        };
+        let cache_key = (format, hash_name, der.to_vec());
+        if let Some(imported) = self.keys.borrow().get(&cache_key) {
+            return Ok(imported.clone());
+        }
+        let algorithm =
+            object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", object(&[("name", hash_name.into())])?.into())])?;
+        let usage = if format == "pkcs8" { "sign" } else { "verify" };
+        let args =
+            Array::of5(&format.into(), &Uint8Array::from(der), &algorithm, &false.into(), &Array::of1(&usage.into()));
+        // The runtime's message could quote the key: say only which import failed.
+        let imported =
+            subtle_call("importKey", &args).await.map_err(|_| format!("importing the {format} key failed"))?;
+        let mut keys = self.keys.borrow_mut();
+        if keys.len() > 32 {
+            keys.clear();
+        }
+        keys.insert(cache_key, imported.clone());
+        Ok(imported)
+    }
+}
+
+impl MediaSigner for WebCryptoMedia {
+    async fn sign(&self, key: &PrivateKey, hash: HashAlgorithm, message: &[u8]) -> Result<Vec<u8>, String> {
+        let imported = self.import("pkcs8", &key.pkcs8_der, hash).await?;
+        let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into())])?;
+        let args = Array::of3(&algorithm, &imported, &Uint8Array::from(message));
+        let signature = subtle_call("sign", &args).await?;
+        Ok(Uint8Array::new(&signature).to_vec())
+    }
+
+    async fn verify(
+        &self,
+        key: &PublicKey,
+        hash: HashAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        let imported = self.import("spki", &key.spki_der, hash).await?;
         let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into())])?;
         let args = Array::of4(&algorithm, &imported, &Uint8Array::from(signature), &Uint8Array::from(message));
         Ok(subtle_call("verify", &args).await?.as_bool().unwrap_or(false))

@@ -11,9 +11,10 @@ mod fetch;
 mod versions;
 
 use momentum_core::app::{Failure, Refresh};
+use momentum_core::media::gate::ClientIp;
 use momentum_core::ports::Clock;
 use momentum_core::{App, Config, Ports};
-use origin_adapters::{DataApiClient, DataApiConfig, StatesConfig, StepFunctionsClient};
+use origin_adapters::{DataApiClient, DataApiConfig, S3Config, S3Presigner, StatesConfig, StepFunctionsClient};
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response, Result};
@@ -26,6 +27,8 @@ struct WorkerPorts {
     rsa: crypto::WebCryptoRsa,
     versions: versions::KvVersions,
     workflows: StepFunctionsClient<fetch::WorkerFetch, WorkerClock>,
+    media: crypto::WebCryptoMedia,
+    uploads: S3Presigner,
 }
 
 impl Ports for WorkerPorts {
@@ -61,6 +64,14 @@ impl Ports for WorkerPorts {
     fn workflows(&self) -> &Self::Workflows {
         &self.workflows
     }
+    type Media = crypto::WebCryptoMedia;
+    type Uploads = S3Presigner;
+    fn media(&self) -> &Self::Media {
+        &self.media
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.uploads
+    }
 }
 
 thread_local! {
@@ -84,6 +95,8 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
         rsa: crypto::WebCryptoRsa::default(),
         versions: versions::KvVersions(env.kv("CATALOG_KV").ok()),
         workflows: StepFunctionsClient::new(states, fetch::WorkerFetch, WorkerClock),
+        media: crypto::WebCryptoMedia::default(),
+        uploads: S3Presigner(S3Config::from_vars(var)?),
     };
     let app = Rc::new(App::new(config, ports));
     APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
@@ -130,6 +143,11 @@ async fn to_http(mut request: Request) -> Result<http::Request<Vec<u8>>> {
     let mut builder = http::Request::builder().method(request.method().as_ref()).uri(path_and_query);
     for (name, value) in request.headers().entries() {
         builder = builder.header(name, value);
+    }
+    // Cloudflare sets CF-Connecting-IP itself (a client's own value never reaches the worker): the media gate's
+    // `IpAddress` conditions check it.
+    if let Ok(Some(ip)) = request.headers().get("cf-connecting-ip") {
+        builder = builder.extension(ClientIp(ip));
     }
     builder.body(body).map_err(|err| worker::Error::RustError(err.to_string()))
 }

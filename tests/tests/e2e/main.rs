@@ -13,6 +13,7 @@ mod cache;
 mod catalog;
 mod errors;
 mod learning;
+mod media;
 mod origin_faults;
 mod pagination;
 mod targets;
