@@ -262,7 +262,7 @@ fn the_entitlement_matrix() {
     // One statement, every value a typed parameter; now from the clock port (NOW_SECS = 2027-01-15 08:00:00 UTC).
     let params = fakes.params.borrow().last().cloned().expect("params");
     let now = params.iter().find(|p| p.name == "now").expect("now");
-    assert_eq!(now.value, SqlValue::Timestamp("2027-01-15 08:00:00".into()));
+    assert_eq!(now.value, SqlValue::Timestamp("2027-01-15 08:00:00.000".into()));
     assert!(params.iter().any(|p| p.name == "lesson_id" && p.value == SqlValue::Uuid(LESSON.into())));
     let reply = get_as(&app, "/media/lessons/not-a-uuid/playback", Some(&admin));
     assert_eq!(reply.status, 404);
