@@ -43,8 +43,11 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   [ $# -gt 0 ] && log=$STATE/wrangler-$port.log
   log "wrangler dev (Workers) on 127.0.0.1:$port"
   [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
-  grep -q '^CLOUDFRONT_PRIVATE_KEY=' "$ROOT/.dev.vars" \
-    || die ".dev.vars predates media: copy CLOUDFRONT_PRIVATE_KEY from .dev.vars.example into it"
+  # A .dev.vars made by an older checkout lacks the secrets added since: add those (only those) from the example.
+  local name
+  for name in $(grep -o '^[A-Z_][A-Z0-9_]*=' "$ROOT/.dev.vars.example" | tr -d =); do
+    grep -q "^$name=" "$ROOT/.dev.vars" || { grep "^$name=" "$ROOT/.dev.vars.example" >>"$ROOT/.dev.vars"; log ".dev.vars: added $name from .dev.vars.example"; }
+  done
   cd "$ROOT"
   local started=$EPOCHREALTIME
   CI=true setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
