@@ -309,3 +309,33 @@ impl Drop for OriginFaults {
         .join();
     }
 }
+
+/// A Data API client of the local origin (its built-in development credentials), signed with `secret` — for the
+/// suites' own fixtures and for the adapter suite.
+pub fn data_api_with(
+    secret: &str,
+) -> origin_adapters::DataApiClient<origin_adapters::native::ReqwestClient, origin_adapters::native::SystemClock> {
+    let config = origin_adapters::DataApiConfig {
+        endpoint: origin_url(),
+        region: "us-east-1".into(),
+        resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
+        secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:momentum-local".into(),
+        database: Some("momentum".into()),
+        credentials: origin_adapters::AwsCredentials {
+            access_key_id: "AKIDLOCALDEV".into(),
+            secret_access_key: secret.into(),
+            session_token: None,
+        },
+    };
+    origin_adapters::DataApiClient::new(
+        config,
+        origin_adapters::native::ReqwestClient::default(),
+        origin_adapters::native::SystemClock,
+    )
+}
+
+/// [`data_api_with`] the local origin's development secret.
+pub fn data_api(
+) -> origin_adapters::DataApiClient<origin_adapters::native::ReqwestClient, origin_adapters::native::SystemClock> {
+    data_api_with("localdevsecretkeyexample")
+}

@@ -3,26 +3,13 @@
 
 use momentum_core::db::{Cell, DbError, SqlValue, Statement};
 use momentum_core::ports::Database;
-use momentum_tests::origin_url;
 use origin_adapters::native::{ReqwestClient, SystemClock};
-use origin_adapters::{AwsCredentials, DataApiClient, DataApiConfig, DataApiError};
+use origin_adapters::{DataApiClient, DataApiError};
 
 type Client = DataApiClient<ReqwestClient, SystemClock>;
 
 fn client_with(secret: &str) -> Client {
-    let config = DataApiConfig {
-        endpoint: origin_url(),
-        region: "us-east-1".into(),
-        resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
-        secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:momentum-local".into(),
-        database: Some("momentum".into()),
-        credentials: AwsCredentials {
-            access_key_id: "AKIDLOCALDEV".into(),
-            secret_access_key: secret.into(),
-            session_token: None,
-        },
-    };
-    DataApiClient::new(config, ReqwestClient::default(), SystemClock)
+    momentum_tests::data_api_with(secret)
 }
 
 fn client() -> Client {

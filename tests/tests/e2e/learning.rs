@@ -7,9 +7,7 @@
 //! (enrollment, completion) through the Data API — the edge's clock is the real one.
 
 use momentum_core::db::{Cell, SqlValue, Statement};
-use momentum_tests::{call_as, mint, origin_url, send, OriginFaults, Reply};
-use origin_adapters::native::{ReqwestClient, SystemClock};
-use origin_adapters::{AwsCredentials, DataApiClient, DataApiConfig};
+use momentum_tests::{call_as, mint, send, OriginFaults, Reply};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -76,25 +74,8 @@ impl Learner {
     }
 }
 
-/// The Data API client of the tests' own fixtures (the local origin's dev credentials).
-fn database() -> DataApiClient<ReqwestClient, SystemClock> {
-    let config = DataApiConfig {
-        endpoint: origin_url(),
-        region: "us-east-1".into(),
-        resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
-        secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:momentum-local".into(),
-        database: Some("momentum".into()),
-        credentials: AwsCredentials {
-            access_key_id: "AKIDLOCALDEV".into(),
-            secret_access_key: "localdevsecretkeyexample".into(),
-            session_token: None,
-        },
-    };
-    DataApiClient::new(config, ReqwestClient::default(), SystemClock)
-}
-
 async fn sql(statement: Statement) -> Vec<Vec<Cell>> {
-    let result = database().execute_statement(&statement, None).await;
+    let result = momentum_tests::data_api().execute_statement(&statement, None).await;
     result.unwrap_or_else(|err| panic!("{}: {err}", statement.sql)).rows
 }
 
@@ -506,20 +487,32 @@ async fn admins_write_courses_and_lessons() {
     let orphan = json!({"courseId": "20000000-0000-4000-8000-0000000000ff", "day": 1, "title": "Nowhere"});
     admin.call("POST", "/lessons", Some(orphan)).await.expect_error(404, "NOT_FOUND");
 
-    // Published: in the catalog at once.
-    admin.call("PUT", &format!("/courses/{id}"), Some(json!({"status": "published"}))).await.expect_data(200);
-    let listed = call_as("GET", "/courses?category=finance&limit=100", None, None).await;
+    // Published (and archived again) with the origin to this case alone: no other case sees a 16th course.
+    let learner = Learner::new("free").await;
+    let origin = OriginFaults::take().await;
+    let alone = |who: &Learner, method: &'static str, path: String, body: Option<Value>| {
+        let bearer = format!("Bearer {}", who.token);
+        let body = body.map(|b| b.to_string());
+        let origin = &origin;
+        async move {
+            let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+            origin.send(method, &path, &headers, body.as_deref()).await
+        }
+    };
+    alone(&admin, "PUT", format!("/courses/{id}"), Some(json!({"status": "published"}))).await.expect_data(200);
+    let listed = origin.get("/courses?category=finance&limit=100").await;
     assert!(listed.expect_data(200)["items"].as_array().expect("items").iter().any(|c| c["id"] == id.as_str()));
 
     // A learner's progress keeps the lesson, and the course is archived instead of deleted.
-    let learner = Learner::new("free").await;
-    learner.enroll(&id).await;
-    learner.progress(&day1_id, true, 5).await.expect_data(200);
-    let refused = admin.call("DELETE", &format!("/lessons/{day1_id}"), None).await;
+    alone(&learner, "POST", "/enrollments".into(), Some(json!({"courseId": id}))).await.expect_data(201);
+    let done = json!({"lessonId": day1_id, "completed": true, "timeSpentSeconds": 5});
+    alone(&learner, "POST", "/progress".into(), Some(done)).await.expect_data(200);
+    let refused = alone(&admin, "DELETE", format!("/lessons/{day1_id}"), None).await;
     assert_eq!(refused.expect_error(409, "CONFLICT")["reason"], "lesson_has_progress");
-    let removed = admin.call("DELETE", &format!("/courses/{id}"), None).await;
+    let removed = alone(&admin, "DELETE", format!("/courses/{id}"), None).await;
     assert_eq!(removed.expect_data(200)["outcome"], "archived");
-    call_as("GET", &format!("/courses/{id}"), None, None).await.expect_error(404, "NOT_FOUND");
+    origin.get(&format!("/courses/{id}")).await.expect_error(404, "NOT_FOUND");
+    drop(origin);
     let list = learner.call("GET", "/enrollments", None).await;
     assert_eq!(list.expect_data(200)["items"][0]["course"]["id"], id.as_str(), "the learner keeps the course");
 

@@ -5,9 +5,7 @@
 //! written straight into the local origin's database through the Data API adapter, idempotently.
 
 use momentum_core::db::Statement;
-use momentum_tests::{base_url, call_as, dev_token, origin_url, send};
-use origin_adapters::native::{ReqwestClient, SystemClock};
-use origin_adapters::{AwsCredentials, DataApiClient, DataApiConfig};
+use momentum_tests::{base_url, call_as, dev_token, send};
 use serde_json::Value;
 
 const MEDIA: &str = "https://media.momentum.example";
@@ -30,19 +28,7 @@ async fn fixtures() {
 }
 
 async fn write_fixtures() {
-    let config = DataApiConfig {
-        endpoint: origin_url(),
-        region: "us-east-1".into(),
-        resource_arn: "arn:aws:rds:us-east-1:000000000000:cluster:momentum-local".into(),
-        secret_arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:momentum-local".into(),
-        database: Some("momentum".into()),
-        credentials: AwsCredentials {
-            access_key_id: "AKIDLOCALDEV".into(),
-            secret_access_key: "localdevsecretkeyexample".into(),
-            session_token: None,
-        },
-    };
-    let client = DataApiClient::new(config, ReqwestClient::default(), SystemClock);
+    let client = momentum_tests::data_api();
     let lessons = [
         (HLS_LESSON, PAID_COURSE, 1, "index.m3u8"),
         (LOCKED_LESSON, PAID_COURSE, 3, "day3.mp4"),
