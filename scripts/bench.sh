@@ -6,9 +6,10 @@
 #   Columns: Workers; the same worker with its token and catalog caches off (MISS path, RS256 per request); Spin;
 #   the peer (bench/peer/: a Hono + jose worker, what a user would pick instead of us, on its own wrangler dev),
 #   which serves /health, /users/me and /courses?category=…&limit=… only ("-" elsewhere).
-#   Then the summary: per route and round, our Workers req/s ÷ the peer's req/s (and the caches-off worker's ÷ the
-#   peer's: the peer verifies the token on every request, as the caches-off worker does), measured side by side in
-#   the same run, so the machine's load cancels out of the ratio. Above 1.00 we are faster.
+#   Then the summary: per route and round, our Workers req/s ÷ the peer's req/s (and, for /users/me, the caches-off
+#   worker's ÷ the peer's: the peer verifies the token on every request, as the caches-off worker does), measured
+#   back to back in the same run, so most of the machine's load cancels out of the ratio. Above 1.00 we are faster.
+#   On /courses both serve cache HITs (the peer: Cache API; ours: its in-isolate layer, then the Cache API).
 #   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, one edge at a time,
 #   alternating edges route by route (our Workers, then the peer, then the others).
 set -euo pipefail
@@ -33,14 +34,20 @@ PG_PORT=54359 ORIGIN_PORT=4200
 declare -A port=([workers]=8807 [spin]=8809 [nocache]=8811 [peer]=8813)
 trap 'trap - EXIT INT TERM; stack_down' EXIT
 trap 'exit 130' INT TERM
+# The local key's plan allows 1000 req/s (burst 2000) per isolate: one 8 s run above 1250 req/s would end in 429s.
+# Here its rate and burst are out of reach, so the limiter still counts every request (the work stays in the
+# figures) but never refuses one.
+plans='{"standard":{"ratePerSecond":1000000,"burst":1000000,"dailyQuota":1000000000},'\
+'"tiny":{"ratePerSecond":0.01,"burst":2,"dailyQuota":1000},"quota":{"ratePerSecond":100,"burst":100,"dailyQuota":3}}'
+export SPIN_VARIABLE_USAGE_PLANS=$plans
 origin_up
-workers_up "${port[workers]}"
+workers_up "${port[workers]}" --var "USAGE_PLANS:$plans"
 ready=$WORKERS_READY_SECONDS
 spin_up "${port[spin]}"
 # The same worker with its caches off: the verified-token cache (every request pays the RS256 check, WebCrypto)
 # and the catalog cache (zero windows: every catalog read is a MISS that goes to the origin).
 zero='{"fresh":0,"swr":0,"sie":0}'
-workers_up "${port[nocache]}" --var TOKEN_CACHE_SIZE:0 \
+workers_up "${port[nocache]}" --var "USAGE_PLANS:$plans" --var TOKEN_CACHE_SIZE:0 \
   --var "CACHE_POLICY:{\"courses\":$zero,\"course\":$zero,\"lessons\":$zero,\"lesson\":$zero,\"categories\":$zero}"
 WORKERS_READY_SECONDS=$ready
 peer_up "${port[peer]}"
@@ -143,5 +150,6 @@ echo "$header   range"
 for route in "${routes[@]}"; do
   serves peer "$route" || continue
   ratio_row "Workers ÷ peer" workers "$route"
-  ratio_row "Workers caches off ÷ peer" nocache "$route"
+  # Token checked on every request by both (elsewhere the caches-off worker does other work than the peer).
+  if [ "$route" = /users/me ]; then ratio_row "Workers caches off ÷ peer" nocache "$route"; fi
 done
