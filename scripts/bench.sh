@@ -3,9 +3,15 @@
 # Spin edge (wasmtime serve), in front of the same local origin: wasm/component size, start time, and req/s,
 # p50 and p99 per route, with each route's throughput ÷ the trivial /health route of the same edge in the same
 # round. Absolute numbers on a shared 2-core machine are noisy (wrk runs on the same cores): read the ratios.
-#   Columns: Workers; the same worker with its token and catalog caches off (MISS path, RS256 per request); Spin.
+#   Columns: Workers; the same worker with its token and catalog caches off (MISS path, RS256 per request); Spin;
+#   the peer (bench/peer/: a Hono + jose worker, what a user would pick instead of us, on its own wrangler dev),
+#   which serves /health, /users/me and /courses?category=…&limit=… only ("-" elsewhere).
+#   Then the summary: per route and round, our Workers req/s ÷ the peer's req/s (and, for /users/me, the caches-off
+#   worker's ÷ the peer's: the peer verifies the token on every request, as the caches-off worker does), measured
+#   back to back in the same run, so most of the machine's load cancels out of the ratio. Above 1.00 we are faster.
+#   On /courses both serve cache HITs (the peer: Cache API; ours: its in-isolate layer, then the Cache API).
 #   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, one edge at a time,
-#   alternating edges route by route.
+#   alternating edges route by route (our Workers, then the peer, then the others).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$ROOT/scripts/stack.sh"
@@ -25,19 +31,26 @@ log "building the Spin component and its dev composition"
 STATE=$ROOT/.local/bench
 rm -rf "$STATE"
 PG_PORT=54359 ORIGIN_PORT=4200
-declare -A port=([workers]=8807 [spin]=8809 [nocache]=8811)
+declare -A port=([workers]=8807 [spin]=8809 [nocache]=8811 [peer]=8813)
 trap 'trap - EXIT INT TERM; stack_down' EXIT
 trap 'exit 130' INT TERM
+# The local key's plan allows 1000 req/s (burst 2000) per isolate: one 8 s run above 1250 req/s would end in 429s.
+# Here its rate and burst are out of reach, so the limiter still counts every request (the work stays in the
+# figures) but never refuses one.
+plans='{"standard":{"ratePerSecond":1000000,"burst":1000000,"dailyQuota":1000000000},'\
+'"tiny":{"ratePerSecond":0.01,"burst":2,"dailyQuota":1000},"quota":{"ratePerSecond":100,"burst":100,"dailyQuota":3}}'
+export SPIN_VARIABLE_USAGE_PLANS=$plans
 origin_up
-workers_up "${port[workers]}"
+workers_up "${port[workers]}" --var "USAGE_PLANS:$plans"
 ready=$WORKERS_READY_SECONDS
 spin_up "${port[spin]}"
 # The same worker with its caches off: the verified-token cache (every request pays the RS256 check, WebCrypto)
 # and the catalog cache (zero windows: every catalog read is a MISS that goes to the origin).
 zero='{"fresh":0,"swr":0,"sie":0}'
-workers_up "${port[nocache]}" --var TOKEN_CACHE_SIZE:0 \
+workers_up "${port[nocache]}" --var "USAGE_PLANS:$plans" --var TOKEN_CACHE_SIZE:0 \
   --var "CACHE_POLICY:{\"courses\":$zero,\"course\":$zero,\"lessons\":$zero,\"lesson\":$zero,\"categories\":$zero}"
 WORKERS_READY_SECONDS=$ready
+peer_up "${port[peer]}"
 # A premium learner's access token from the local Cognito stand-in, and the local API key.
 TOKEN=$("$ROOT/target/debug/local-origin" mint-token --user premium --expires-in 7200 --keys-dir "$STATE/cognito-keys")
 HEADERS=(-H "x-api-key: momentum-local-dev-key" -H "Authorization: Bearer $TOKEN")
@@ -45,12 +58,24 @@ HEADERS=(-H "x-api-key: momentum-local-dev-key" -H "Authorization: Bearer $TOKEN
 kib() { awk -v b="$1" 'BEGIN { printf "%.0f KiB", b / 1024 }'; }
 size() { echo "$(kib "$(stat -c %s "$1")") raw, $(kib "$(gzip -9c "$1" | wc -c)") gzip"; }
 worker_wasm=edge/workers/build/index_bg.wasm worker_js=edge/workers/build/index.js
+# The peer's bundle as wrangler builds it (esbuild): as served by wrangler dev, and minified as a deploy could be.
+peer_bundle() { # OUTDIR [--minify]
+  local out=$1; shift
+  rm -rf "$out"
+  node_modules/.bin/wrangler deploy --dry-run --config bench/peer/wrangler.toml --outdir "$out" "$@" \
+    >"$STATE/peer-bundle.log" 2>&1 || { tail -n 20 "$STATE/peer-bundle.log" >&2; die "bundling the peer failed"; }
+  echo "$out/index.js"
+}
+peer_js=$(peer_bundle "$ROOT/target/peer-bundle")
+peer_min=$(peer_bundle "$ROOT/target/peer-bundle-min" --minify)
 echo
 echo "## Momentum Edge bench ($(date -u +%F), $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION, $ROUNDS rounds)"
-printf '%-22s %-40s %s\n' "" "Workers (wrangler dev)" "Spin (wasmtime serve)"
-printf '%-22s %-40s %s\n' "wasm" "$(size $worker_wasm) + JS $(kib "$(stat -c %s $worker_js)")" "$(size "$SPIN_COMPONENT")"
-printf '%-22s %-40s %s\n' "served artifact" "the wasm and JS above" "$(size "$SPIN_DEV_COMPONENT") (with the dev variables provider)"
-printf '%-22s %-40s %s\n' "start to first 200" "${WORKERS_READY_SECONDS}s" "${SPIN_READY_SECONDS}s"
+printf '%-22s %-40s %-58s %s\n' "" "Workers (wrangler dev)" "Spin (wasmtime serve)" "Peer: Hono + jose (wrangler dev)"
+printf '%-22s %-40s %-58s %s\n' "wasm / bundle" "$(size $worker_wasm) + JS $(kib "$(stat -c %s $worker_js)")" \
+  "$(size "$SPIN_COMPONENT")" "JS $(size "$peer_js")"
+printf '%-22s %-40s %-58s %s\n' "served artifact" "the wasm and JS above" \
+  "$(size "$SPIN_DEV_COMPONENT") (with the dev variables provider)" "the JS above; minified: $(size "$peer_min")"
+printf '%-22s %-40s %-58s %s\n' "start to first 200" "${WORKERS_READY_SECONDS}s" "${SPIN_READY_SECONDS}s" "${PEER_READY_SECONDS}s"
 echo
 
 routes=(
@@ -60,7 +85,10 @@ routes=(
   "/categories"
   "/users/me"
 )
-runtimes=(workers nocache spin)
+runtimes=(workers peer nocache spin)   # the order of the runs: ours and the peer back to back
+columns=(workers nocache spin peer)    # the order of the columns
+# The routes the peer serves (the catalog list, the signed-in caller, and /health).
+serves() { [ "$1" != peer ] || [[ $2 == /health || $2 == /users/me || $2 == "/courses?"* ]]; }
 declare -A rps p50 p99
 run() { # runtime route round
   local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${HEADERS[@]}" "http://127.0.0.1:${port[$1]}$2")
@@ -71,24 +99,57 @@ run() { # runtime route round
   ! grep -q "Non-2xx" <<<"$out" || die "$1 $2 answered non-2xx under load: $out"
 }
 for runtime in "${runtimes[@]}"; do
-  for route in "${routes[@]}"; do curl -fsS -o /dev/null "${HEADERS[@]}" "http://127.0.0.1:${port[$runtime]}$route"; done
+  for route in "${routes[@]}"; do
+    serves "$runtime" "$route" || continue
+    curl -fsS -o /dev/null "${HEADERS[@]}" "http://127.0.0.1:${port[$runtime]}$route"
+  done
 done
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
-    for runtime in "${runtimes[@]}"; do run "$runtime" "$route" "$round"; done
+    for runtime in "${runtimes[@]}"; do
+      if serves "$runtime" "$route"; then run "$runtime" "$route" "$round"; fi
+    done
   done
 done
 
 echo "Every request carries the API key and a premium learner's bearer token (verified only where the route needs it)."
-printf '%-46s %5s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, caches off" "Spin"
-printf '%-46s %5s | %9s %8s %8s %7s | %9s %8s %8s %7s | %9s %8s %8s %7s\n' route round "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health" "req/s" p50 p99 "÷health"
+printf '%-46s %5s | %-35s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, caches off" "Spin" "Peer (Hono + jose)"
+printf '%-46s %5s' route round
+for runtime in "${columns[@]}"; do printf ' | %9s %8s %8s %7s' "req/s" p50 p99 "÷health"; done
+echo
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
     line=$(printf '%-46s %5s' "$route" "$round")
-    for runtime in "${runtimes[@]}"; do
+    for runtime in "${columns[@]}"; do
+      if ! serves "$runtime" "$route"; then line+=$(printf ' | %9s %8s %8s %7s' - - - -); continue; fi
       ratio=$(awk -v a="${rps[$runtime,$route,$round]}" -v b="${rps[$runtime,/health,$round]}" 'BEGIN { printf "%.2f", a / b }')
       line+=$(printf ' | %9s %8s %8s %7s' "${rps[$runtime,$route,$round]}" "${p50[$runtime,$route,$round]}" "${p99[$runtime,$route,$round]}" "$ratio")
     done
     echo "$line"
   done
+done
+
+# Against the peer: the same route, the same run, back-to-back measurements.
+echo
+echo "### Our Workers edge vs the peer (Hono + jose on the same wrangler dev): req/s ÷ the peer's req/s, same run"
+echo "Above 1.00 we are faster. Per round, then the range. Our /users/me also resolves the caller's database id"
+echo "(once per isolate) and our worker counts API-key rate limits; the peer does neither (bench/peer/README.md)."
+ratio_row() { # label runtime route
+  local cells="" round r lo="" hi=""
+  for ((round = 1; round <= ROUNDS; round++)); do
+    r=$(awk -v a="${rps[$2,$3,$round]}" -v b="${rps[peer,$3,$round]}" 'BEGIN { printf "%.2f", a / b }')
+    cells+=$(printf ' %7s' "$r")
+    lo=$(awk -v r="$r" -v m="$lo" 'BEGIN { print (m == "" || r + 0 < m + 0) ? r : m }')
+    hi=$(awk -v r="$r" -v m="$hi" 'BEGIN { print (m == "" || r + 0 > m + 0) ? r : m }')
+  done
+  printf '%-46s %-28s%s   %s – %s\n' "$3" "$1" "$cells" "$lo" "$hi"
+}
+header=$(printf '%-46s %-28s' route "ours")
+for ((round = 1; round <= ROUNDS; round++)); do header+=$(printf ' %7s' "round $round"); done
+echo "$header   range"
+for route in "${routes[@]}"; do
+  serves peer "$route" || continue
+  ratio_row "Workers ÷ peer" workers "$route"
+  # Token checked on every request by both (elsewhere the caches-off worker does other work than the peer).
+  if [ "$route" = /users/me ]; then ratio_row "Workers caches off ÷ peer" nocache "$route"; fi
 done

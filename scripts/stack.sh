@@ -10,6 +10,7 @@
 #   origin_up         PostgreSQL and the local origin
 #   workers_up PORT   wrangler dev     (sets WORKERS_READY_SECONDS: launch → first 200)
 #   spin_up PORT      wasmtime serve   (sets SPIN_READY_SECONDS)
+#   peer_up PORT      wrangler dev serving the benchmark's peer, bench/peer/ (Hono + jose; sets PEER_READY_SECONDS)
 # CACHE_POLICY, when set, is passed to every edge (the tests shorten the cache windows with it).
 
 STACK_PIDS=()
@@ -61,6 +62,25 @@ workers_up() { # PORT [--var NAME:VALUE …]: extra variables for this instance 
   # "Ready on" is printed before the worker answers: poll a route until it does.
   wait_http "http://127.0.0.1:$port/health" 90 $! || { tail -n 30 "$log" >&2; die "wrangler dev did not start"; }
   WORKERS_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}
+
+# The benchmark's peer (bench/peer/README.md): another wrangler dev, with the peer's own config, in front of the
+# same origin. Its AWS credentials (the local DEV ones) come from .dev.vars, as ours do.
+peer_up() {
+  local port=$1 log=$STATE/wrangler-peer-$1.log
+  log "wrangler dev (peer: Hono + jose) on 127.0.0.1:$port"
+  [ -f "$ROOT/.dev.vars" ] || cp "$ROOT/.dev.vars.example" "$ROOT/.dev.vars"
+  cd "$ROOT"
+  local started=$EPOCHREALTIME
+  CI=true setsid node_modules/.bin/wrangler dev --config bench/peer/wrangler.toml --env-file "$ROOT/.dev.vars" \
+    --ip 127.0.0.1 --port "$port" --inspector-port $((port + 1)) --show-interactive-dev-session=false \
+    --log-level "${WRANGLER_LOG_LEVEL:-warn}" --persist-to "$STATE/wrangler-peer-$port" \
+    --var "DATA_API_ENDPOINT:http://127.0.0.1:$ORIGIN_PORT" \
+    --var "COGNITO_JWKS_URL:http://127.0.0.1:$ORIGIN_PORT/us-east-1_LocalDev1/.well-known/jwks.json" \
+    >"$log" 2>&1 </dev/null &
+  STACK_PIDS+=($!)
+  wait_http "http://127.0.0.1:$port/health" 90 $! || { tail -n 30 "$log" >&2; die "wrangler dev (peer) did not start"; }
+  PEER_READY_SECONDS=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
 }
 
 # The Spin edge without Spin: `wasmtime serve` runs the dev composition (the unchanged Spin component plus the
