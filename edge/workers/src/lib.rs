@@ -17,7 +17,8 @@ use momentum_core::{App, Config, Ports};
 use origin_adapters::{DataApiClient, DataApiConfig, S3Config, S3Presigner, StatesConfig, StepFunctionsClient};
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{console_error, event, Context, Env, Headers, Method, Request, Response, Result};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{console_error, event, js_sys, wasm_bindgen, web_sys, Context, Env, Result};
 
 /// The Workers implementations of the core's ports.
 struct WorkerPorts {
@@ -104,11 +105,15 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
 }
 
 /// The fetch handler: Workers request → `http::Request` → core → `http::Response` → Workers response.
+///
+/// It takes and returns the raw `web_sys` request and response, and moves each across the JS↔wasm boundary in as
+/// few calls as it can: every header in one JSON string each way, the body as one copy. (Going through
+/// `worker::Request`/`Response` costs several boundary calls per header, which showed in every route's figures.)
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     let response = match app(&env) {
         Ok(app) => {
-            let response = app.handle(to_http(request).await?).await;
+            let response = app.handle(to_http(&request).await?).await;
             // Stale-while-revalidate: refresh after answering, for as long as the runtime allows.
             if let Some(refresh) = response.extensions().get::<Refresh>().cloned() {
                 let app = app.clone();
@@ -127,41 +132,62 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
             momentum_core::envelope::error(&err)
         }
     };
-    from_http(response)
+    to_web(response)
 }
 
-async fn to_http(mut request: Request) -> Result<http::Request<Vec<u8>>> {
-    let body = match request.method() {
-        Method::Get | Method::Head => Vec::new(),
-        _ => request.bytes().await?,
+fn js_error(err: wasm_bindgen::JsValue) -> worker::Error {
+    worker::Error::from(err)
+}
+
+async fn to_http(request: &web_sys::Request) -> Result<http::Request<Vec<u8>>> {
+    let method = request.method();
+    let body = if method == "GET" || method == "HEAD" {
+        Vec::new()
+    } else {
+        let buffer = JsFuture::from(request.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
+        js_sys::Uint8Array::new(&buffer).to_vec()
     };
-    let url = request.url()?;
+    let url = worker::Url::parse(&request.url()).map_err(|err| worker::Error::RustError(err.to_string()))?;
     let path_and_query = match url.query() {
         Some(query) => format!("{}?{}", url.path(), query),
         None => url.path().to_owned(),
     };
-    let mut builder = http::Request::builder().method(request.method().as_ref()).uri(path_and_query);
-    for (name, value) in request.headers().entries() {
-        builder = builder.header(name, value);
-    }
-    // Cloudflare sets CF-Connecting-IP itself (a client's own value never reaches the worker): the media gate's
-    // `IpAddress` conditions check it.
-    if let Ok(Some(ip)) = request.headers().get("cf-connecting-ip") {
-        builder = builder.extension(ClientIp(ip));
+    let mut builder = http::Request::builder().method(method.as_str()).uri(path_and_query);
+    // Every header in one crossing: `JSON.stringify(Object.fromEntries(headers))` (names come lower-cased;
+    // repeated request headers arrive joined by the runtime, as fetch's Headers join them).
+    let entries = js_sys::Object::from_entries(&request.headers()).map_err(js_error)?;
+    let json = js_sys::JSON::stringify(&entries).map_err(js_error)?.as_string().unwrap_or_default();
+    let headers: Vec<(String, String)> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+        .map_err(|err| worker::Error::RustError(err.to_string()))?
+        .into_iter()
+        .filter_map(|(name, value)| value.as_str().map(|value| (name, value.to_owned())))
+        .collect();
+    for (name, value) in &headers {
+        // Cloudflare sets CF-Connecting-IP itself (a client's own value never reaches the worker): the media gate's
+        // `IpAddress` conditions check it.
+        if name == "cf-connecting-ip" {
+            builder = builder.extension(ClientIp(value.clone()));
+        }
+        builder = builder.header(name.as_str(), value.as_str());
     }
     builder.body(body).map_err(|err| worker::Error::RustError(err.to_string()))
 }
 
-fn from_http(response: http::Response<Vec<u8>>) -> Result<Response> {
+/// The core's response as a Workers response: status and every header (repeated ones too: `Set-Cookie`) in one
+/// JSON array of pairs, the body in one copy.
+fn to_web(response: http::Response<Vec<u8>>) -> Result<web_sys::Response> {
     let (parts, body) = response.into_parts();
-    let headers = Headers::new();
-    for (name, value) in &parts.headers {
-        if let Ok(value) = value.to_str() {
-            headers.append(name.as_str(), value)?;
-        }
-    }
-    let response = if body.is_empty() { Response::empty()? } else { Response::from_bytes(body)? };
-    Ok(response.with_status(parts.status.as_u16()).with_headers(headers))
+    let pairs: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| value.to_str().ok().map(|value| (name.as_str(), value)))
+        .collect();
+    let json = serde_json::to_string(&pairs).map_err(|err| worker::Error::RustError(err.to_string()))?;
+    let init = web_sys::ResponseInit::new();
+    init.set_status(parts.status.as_u16());
+    init.set_headers(&js_sys::JSON::parse(&json).map_err(js_error)?);
+    let body = (!body.is_empty()).then(|| js_sys::Uint8Array::from(body.as_slice()));
+    web_sys::Response::new_with_opt_buffer_source_and_init(body.as_ref().map(|b| b.as_ref()), &init).map_err(js_error)
 }
 
 /// Wall-clock time from the JavaScript `Date`.
