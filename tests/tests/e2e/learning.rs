@@ -578,3 +578,37 @@ async fn concurrently(learner: &Learner, key: &str, body: Value, n: usize) -> Ve
     }
     replies
 }
+
+#[tokio::test]
+async fn a_keyed_write_is_one_transaction_and_a_replay_writes_nothing() {
+    let learner = Learner::new("free").await;
+    learner.enroll(FREE_COURSE).await;
+    let bearer = format!("Bearer {}", learner.token);
+    let key = format!("tx-{}", learner.id);
+    let headers = [("authorization", bearer.as_str()), ("content-type", "application/json"), ("idempotency-key", &key)];
+    let body = json!({"lessonId": lesson(2, 1), "completed": true, "timeSpentSeconds": 7}).to_string();
+    let origin = OriginFaults::take().await;
+    let count = |stats: &Value, op: &str| stats[op].as_u64().expect("count");
+    let delta = |before: &Value, after: &Value| {
+        ["execute", "beginTransaction", "commitTransaction", "rollbackTransaction"]
+            .map(|op| count(after, op) - count(before, op))
+    };
+    // The first request: begin; claim, write, save the answer (three statements, plus the user's upsert when this
+    // isolate has not seen the user); commit.
+    let before = origin.stats().await;
+    origin.send("POST", "/progress", &headers, Some(&body)).await.expect_data(200);
+    let [execute, begin, commit, rollback] = delta(&before, &origin.stats().await);
+    assert!(
+        (execute, begin, commit, rollback) == (3, 1, 1, 0) || (execute, begin, commit, rollback) == (4, 1, 1, 0),
+        "{execute} {begin} {commit} {rollback}"
+    );
+    // The replay: begin; a claim that finds the key; rollback; the stored answer read — nothing written.
+    let before = origin.stats().await;
+    let replay = origin.send("POST", "/progress", &headers, Some(&body)).await;
+    assert_eq!(replay.header("idempotent-replayed"), "true");
+    let [execute, begin, commit, rollback] = delta(&before, &origin.stats().await);
+    assert!(
+        (execute, begin, commit, rollback) == (2, 1, 0, 1) || (execute, begin, commit, rollback) == (3, 1, 0, 1),
+        "{execute} {begin} {commit} {rollback}"
+    );
+}
