@@ -202,6 +202,11 @@ pub enum DbError {
         /// The constraint's name, when the origin said it.
         constraint: Option<String>,
     },
+    /// A CHECK constraint was violated (a value the validation let through, or a concurrent change made wrong).
+    CheckViolation {
+        /// The constraint's name, when the origin said it.
+        constraint: Option<String>,
+    },
     /// The statement was refused (syntax, types, permissions): a bug on our side.
     Rejected {
         /// The origin's words, for logs.
@@ -223,10 +228,28 @@ impl From<DbError> for ApiError {
             DbError::Timeout { message } => ApiError::OriginTimeout { internal: message },
             DbError::Rejected { message } => ApiError::Internal { internal: format!("statement rejected: {message}") },
             DbError::Upstream { message } => ApiError::OriginError { internal: message },
-            // Catalog reads never write; writes map these to 409/404 themselves before they get here.
-            DbError::UniqueViolation { constraint } | DbError::ForeignKeyViolation { constraint } => {
-                ApiError::Internal { internal: format!("unexpected constraint violation {constraint:?}") }
-            }
+            // Writes that know which rule broke map these to their own 409/404 before they get here; any other
+            // constraint a write runs into (a row deleted or taken by a concurrent request) is still the caller's
+            // conflict, never a 500.
+            DbError::UniqueViolation { .. } => ApiError::Conflict { reason: "duplicate" },
+            DbError::ForeignKeyViolation { .. } => ApiError::NotFound { resource: "referenced resource" },
+            DbError::CheckViolation { .. } => ApiError::Conflict { reason: "constraint" },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_violations_are_the_callers_conflicts_never_500() {
+        let status = |err: DbError| ApiError::from(err).status().as_u16();
+        assert_eq!(status(DbError::UniqueViolation { constraint: None }), 409);
+        assert_eq!(status(DbError::ForeignKeyViolation { constraint: Some("x_fk".into()) }), 404);
+        assert_eq!(status(DbError::CheckViolation { constraint: None }), 409);
+        assert_eq!(status(DbError::Timeout { message: String::new() }), 504);
+        assert_eq!(status(DbError::Unavailable { retry_after_secs: 2, not_run: true, message: String::new() }), 503);
+        assert_eq!(status(DbError::Rejected { message: String::new() }), 500);
     }
 }

@@ -236,9 +236,7 @@ pub async fn principal<D: Database, T: crate::ports::Timer>(
             .bind("role", SqlValue::Text(role.as_str().to_owned()));
             let rows = crate::exec::retrying(timer, || db.execute(&statement)).await.map_err(|err| match err {
                 // Another user already holds this e-mail address.
-                crate::db::DbError::UniqueViolation { .. } => ApiError::Internal {
-                    internal: format!("cannot create user {}: e-mail already taken", identity.sub),
-                },
+                crate::db::DbError::UniqueViolation { .. } => ApiError::Conflict { reason: "email_in_use" },
                 other => ApiError::from(other),
             })?;
             let id = rows

@@ -55,6 +55,9 @@ pub enum Recorded {
     New,
     /// The job existed with the same request (a retried POST).
     Again,
+    /// Another request inserted the same job id while this statement ran: the row exists but this statement's
+    /// snapshot cannot see it. Running the statement again sees it.
+    Concurrent,
 }
 
 /// Reads the row of [`insert_statement`]: the refusal when the target is missing or the key was used for
@@ -72,7 +75,9 @@ pub fn recorded(row: Row<'_>, request: &GenerationRequest) -> Result<Recorded, A
             GenerationRequest::Video(_) => ApiError::validation("lessonId", "no such lesson"),
         });
     }
-    Err(ApiError::Internal { internal: "job row neither inserted nor found".into() })
+    // The insert conflicted on the id (so the row exists) yet the outer SELECT, reading the snapshot taken
+    // before the conflicting request committed, finds no row.
+    Ok(Recorded::Concurrent)
 }
 
 /// The statement that reads a job row.
@@ -297,5 +302,7 @@ mod tests {
             found(vec![Cell::Bool(false), Cell::Long(0), Cell::Null]),
             Err(ApiError::Validation { field, .. }) if field == "category"
         ));
+        // Our insert waited on a concurrent one's id and its snapshot cannot see that row.
+        assert_eq!(found(vec![Cell::Bool(true), Cell::Long(0), Cell::Null]), Ok(Recorded::Concurrent));
     }
 }

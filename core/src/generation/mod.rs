@@ -59,10 +59,20 @@ impl<P: Ports> App<P> {
         let name = request::execution_name(&body, &principal.user_id, key);
         let job_id = request::job_id(&name);
         let statement = job::insert_statement(&job_id, &name, &principal.user_id, &body);
-        let rows = self.query(&statement).await?;
-        let row =
-            rows.first().ok_or_else(|| ApiError::OriginError { internal: "job insert returned no row".into() })?;
-        job::recorded(row, &body)?;
+        // Twice at most: a concurrent POST of the same job commits its row while ours waits on the id; the second
+        // run of the statement sees that row and compares the requests.
+        for attempt in 1..=2 {
+            let rows = self.query(&statement).await?;
+            let row =
+                rows.first().ok_or_else(|| ApiError::OriginError { internal: "job insert returned no row".into() })?;
+            match job::recorded(row, &body)? {
+                job::Recorded::Concurrent if attempt == 1 => continue,
+                job::Recorded::Concurrent => {
+                    return Err(ApiError::Internal { internal: "job row neither inserted nor found".into() })
+                }
+                job::Recorded::New | job::Recorded::Again => break,
+            }
+        }
         let input = request::execution_input(&job_id, &body);
         self.ports.workflows().start(body.workflow(), &name, &input).await?;
         Ok(envelope::success(StatusCode::ACCEPTED, &Started { job_id }, Caching::NoStore))

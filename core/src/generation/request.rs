@@ -154,7 +154,7 @@ pub fn kind(workflow: Workflow) -> &'static str {
     }
 }
 
-/// The `Idempotency-Key` header, validated: 1 to 64 characters of `A-Z a-z 0-9 - _`.
+/// The `Idempotency-Key` header, validated: 1 to 255 visible ASCII characters (surrounding spaces trimmed).
 pub fn idempotency_key(header: Option<&[u8]>) -> Result<Option<&str>, ApiError> {
     let Some(raw) = header else { return Ok(None) };
     // The same rule as every other POST's key (`crate::idempotency`); the name is a hash, so any key fits it.
@@ -166,7 +166,7 @@ pub fn idempotency_key(header: Option<&[u8]>) -> Result<Option<&str>, ApiError> 
     Ok(Some(key))
 }
 
-/// The execution name for `request` by `admin`: `{kind}-{40 hex}` (at most 46 characters of `[a-z0-9-]`, within
+/// The execution name for `request` by `admin`: `{kind}-{40 hex}` (at most 47 characters of `[a-z0-9-]`, within
 /// Step Functions' 80 and its CloudWatch-safe charset). With a key, the key decides (a retry may resend any
 /// body; a different body under the same key is refused); without one, the canonical body does.
 pub fn execution_name(request: &GenerationRequest, admin: &str, key: Option<&str>) -> String {

@@ -31,14 +31,14 @@ pub async fn stats(State(sfn): State<Arc<StepFunctions>>) -> Json<Value> {
     }))
 }
 
-/// Arms a fault: `{"task": "start"|"outline"|"lesson"|"video", "title"?: "...", "remaining"?: N}`.
+/// Arms a fault: `{"task": "start"|"outline"|"lesson"|"video"|"notify", "title"?: "...", "remaining"?: N}`.
 pub async fn arm(State(sfn): State<Arc<StepFunctions>>, body: axum::body::Bytes) -> Response {
     let fault: Fault = match serde_json::from_slice(&body) {
         Ok(fault) => fault,
         Err(err) => return (StatusCode::BAD_REQUEST, format!("invalid fault: {err}")).into_response(),
     };
-    if !["start", "outline", "lesson", "video"].contains(&fault.task.as_str()) {
-        return (StatusCode::BAD_REQUEST, "task must be start, outline, lesson or video").into_response();
+    if !["start", "outline", "lesson", "video", "notify"].contains(&fault.task.as_str()) {
+        return (StatusCode::BAD_REQUEST, "task must be start, outline, lesson, video or notify").into_response();
     }
     sfn.tasks.faults.lock().unwrap_or_else(|e| e.into_inner()).push(Fault { hits: 0, ..fault.clone() });
     Json(json!(fault)).into_response()

@@ -66,10 +66,14 @@ impl Tasks {
 
     /// Whether an armed fault fails this call of `task` for `title`.
     pub fn fault(&self, task: &str, title: &str) -> bool {
+        self.fault_matching(task, |armed| armed == title)
+    }
+
+    /// Whether an armed fault of `task` whose title (if it has one) satisfies `matches` fails this call.
+    fn fault_matching(&self, task: &str, matches: impl Fn(&str) -> bool) -> bool {
         let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = faults
-            .iter_mut()
-            .find(|f| f.task == task && f.remaining > 0 && f.title.as_deref().is_none_or(|t| t == title));
+        let hit =
+            faults.iter_mut().find(|f| f.task == task && f.remaining > 0 && f.title.as_deref().is_none_or(&matches));
         match hit {
             Some(fault) => {
                 fault.remaining -= 1;
@@ -145,6 +149,11 @@ impl Tasks {
     }
 
     fn sns(&self, parameters: &Value) -> Result<Value, Failure> {
+        // The message names no title, only ids: a `notify` fault's `title` is matched as a part of the message.
+        let message = parameters["Message"].as_str().unwrap_or_default();
+        if self.fault_matching("notify", |title| message.contains(title)) {
+            return Err(Failure::new("SNS.InternalErrorException", "The topic is unavailable: injected fault"));
+        }
         let message_id = uuid::Uuid::new_v4().to_string();
         tracing::info!(
             topic = parameters["TopicArn"].as_str().unwrap_or_default(),

@@ -98,6 +98,9 @@ impl From<DataApiError> for DbError {
                 match err.sql_state() {
                     Some("23505") => DbError::UniqueViolation { constraint: err.constraint() },
                     Some("23503") => DbError::ForeignKeyViolation { constraint: err.constraint() },
+                    Some("23514") => DbError::CheckViolation { constraint: err.constraint() },
+                    // PostgreSQL's own `statement_timeout` (query_canceled) arrives as a DatabaseErrorException.
+                    Some("57014") => DbError::Timeout { message },
                     _ => DbError::Rejected { message },
                 }
             }
@@ -145,6 +148,20 @@ mod tests {
         assert!(matches!(
             DbError::from(service("InternalServerErrorException", 500, "")),
             DbError::Unavailable { not_run: false, .. }
+        ));
+        let check = service(
+            "DatabaseErrorException",
+            400,
+            "ERROR: new row for relation \"courses\" violates check constraint \"courses_price_check\"; SQLState: 23514",
+        );
+        assert_eq!(DbError::from(check), DbError::CheckViolation { constraint: Some("courses_price_check".into()) });
+        assert!(matches!(
+            DbError::from(service(
+                "DatabaseErrorException",
+                400,
+                "ERROR: canceling statement due to statement timeout; SQLState: 57014"
+            )),
+            DbError::Timeout { .. }
         ));
         assert!(matches!(
             DbError::from(service("DatabaseErrorException", 400, "ERROR: syntax; SQLState: 42601")),

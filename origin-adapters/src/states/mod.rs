@@ -263,7 +263,20 @@ impl<H: HttpClient, C: Clock + Timer> Workflows for StepFunctionsClient<H, C> {
             Ok(_) => Ok(()),
             // Taken: by this very job (a retried start after the execution closed), or by another input.
             Err(err) if err.code() == Some("ExecutionAlreadyExists") => {
-                let existing = self.describe_execution(&execution_arn(state_machine, name)).await?;
+                let existing = match self.describe_execution(&execution_arn(state_machine, name)).await {
+                    Ok(existing) => existing,
+                    Err(err) => {
+                        return Err(match WorkflowError::from(err) {
+                            // Step Functions reads are eventually consistent: the name is taken, so the execution
+                            // exists; it is not visible yet. The start is worth retrying, never a 404.
+                            WorkflowError::NotFound => WorkflowError::Unavailable {
+                                retry_after_secs: 1,
+                                message: format!("execution {name} exists but is not visible yet"),
+                            },
+                            other => other,
+                        });
+                    }
+                };
                 match existing.input {
                     Some(existing) if same_json(&existing, input) => Ok(()),
                     _ => Err(WorkflowError::NameTaken),

@@ -142,6 +142,13 @@ fn a_taken_name_with_the_same_input_is_the_same_job() {
         run(client(&other).start(Workflow::GenerateCourse, "course-1", r#"{"a":1}"#)),
         Err(WorkflowError::NameTaken)
     );
+    // Taken, yet the describe does not see it yet (eventual consistency): retry later, never a 404.
+    let unseen = r#"{"__type":"ExecutionDoesNotExist","message":"Execution Does Not Exist"}"#;
+    let late = Script::default().answer(400, taken).answer(400, unseen);
+    assert!(matches!(
+        run(client(&late).start(Workflow::GenerateCourse, "course-1", r#"{"a":1}"#)),
+        Err(WorkflowError::Unavailable { .. })
+    ));
 }
 
 #[test]

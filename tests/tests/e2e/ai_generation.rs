@@ -5,6 +5,7 @@
 //! in a bounded loop, and leaves the catalog as it found it: a generated course stays a draft, or is published
 //! and archived again while the case holds the origin alone.
 
+use momentum_core::generation::request::{self, CourseRequest, GenerationRequest};
 use momentum_tests::{base_url, call_as, dev_token, get, origin_url, runtime, send, OriginFaults, Reply};
 use serde_json::{json, Value};
 
@@ -174,6 +175,32 @@ async fn a_transient_lesson_failure_is_retried_to_success() {
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
     assert_eq!(done["progress"], json!({"completed": 2, "total": 2, "unit": "lessons"}));
     assert_eq!(fault_hits(&title).await, 1);
+}
+
+#[tokio::test]
+async fn a_failed_notification_leaves_the_saved_course_succeeded() {
+    let admin = dev_token("admin").await;
+    let admin_id = call_as("GET", "/users/me", Some(&admin), None).await.expect_data(200)["userId"]
+        .as_str()
+        .expect("userId")
+        .to_owned();
+    let title = format!("Unannounced Course {}", unique("e2e"));
+    let key = unique("notify");
+    let body = course(&title, 1);
+    // The job id follows from the admin and the key, so the fault can name this job's message before it starts.
+    let request = GenerationRequest::Course(CourseRequest::parse(body.to_string().as_bytes()).expect("valid"));
+    let job = request::job_id(&request::execution_name(&request, &admin_id, Some(&key)));
+    // Notify is tried 3 times (MaxAttempts 2 retries): all three fail.
+    fail("notify", &job, 3).await;
+    let started = post(GENERATE_COURSE, &admin, &body, Some(&key)).await;
+    assert_eq!(started.expect_data(202)["jobId"], job.as_str());
+    let done = finished(&admin, &job).await;
+    assert_eq!(done["status"], "SUCCEEDED", "the course is saved: a lost notification fails nothing: {done}");
+    assert_eq!(done["error"], Value::Null);
+    assert!(done["courseId"].is_string(), "{done}");
+    assert_eq!(fault_hits(&job).await, 3, "one try and two retries");
+    let notified = states().await["notifications"].as_array().expect("notifications").clone();
+    assert!(!notified.iter().any(|n| n["Message"].as_str().is_some_and(|m| m.contains(&job))), "none sent");
 }
 
 #[tokio::test]
