@@ -309,6 +309,30 @@ fn sha256_is_an_option() {
 }
 
 #[test]
+fn an_hls_playlist_outside_its_lessons_folder_gets_no_wildcard() {
+    let (app, fakes) = media_app(&[]);
+    let admin = token("admin-user", Some(&["admin"]));
+    // At the bucket's root the wildcard would open every lesson; in another lesson's folder, that lesson.
+    for video_url in [
+        format!("https://{DOMAIN}/index.m3u8"),
+        format!("https://{DOMAIN}/lessons/index.m3u8"),
+        format!("https://{DOMAIN}/lessons/30010001-0000-4000-8000-000001000001/index.m3u8"),
+        format!("https://{DOMAIN}/lessons/{LESSON}x/index.m3u8"),
+    ] {
+        script(&fakes, entitlement(Some(&video_url), false, false, false, "admin", false));
+        let reply = playback(&app, &admin);
+        assert_eq!(reply.status, 500, "{video_url}: {}", reply.json);
+        assert_eq!(reply.headers.get_all("set-cookie").iter().count(), 0, "{video_url}");
+        assert!(!reply.json.to_string().contains("Signature"), "{video_url}");
+    }
+    // Below the lesson's own folder is fine, and the wildcard is that subfolder.
+    script(&fakes, entitlement(Some(&video("hls/index.m3u8")), false, false, false, "admin", false));
+    let reply = playback(&app, &admin);
+    let set = reply.headers.get("set-cookie").expect("cookies").to_str().unwrap().to_owned();
+    assert!(set.contains(&format!("; Path=/media/lessons/{LESSON}/hls/;")), "{set}");
+}
+
+#[test]
 fn hls_gets_cookies_that_open_the_whole_folder_and_only_it() {
     let (app, fakes) = media_app(&[]);
     let admin = token("admin-user", Some(&["admin"]));
@@ -524,6 +548,10 @@ fn uploads_are_presigned_for_admins_with_pinned_type_and_length() {
         (r#"{"kind":"video","lessonId":"x","fileName":"a","contentType":"video/mp4","contentLength":1}"#, "lessonId"),
         (
             r#"{"kind":"video","lessonId":"30010001-0000-4000-8000-000001000003","fileName":"../a","contentType":"video/mp4","contentLength":1}"#,
+            "fileName",
+        ),
+        (
+            r#"{"kind":"video","lessonId":"30010001-0000-4000-8000-000001000003","fileName":"100%AB.mp4","contentType":"video/mp4","contentLength":1}"#,
             "fileName",
         ),
         (

@@ -1,7 +1,8 @@
 //! `GET /media/lessons/{lessonId}/playback`: who may watch (one entitlement statement), and the signed answer.
 //!
 //! Entitled: an admin; otherwise the caller's enrollment in the lesson's course, the lesson's day unlocked in the
-//! caller's time zone, and for a paid course (price > 0) the premium role or a paid enrollment. A single file gets
+//! caller's time zone, and for a paid course (price > 0) the premium role or a paid enrollment (its payment
+//! `succeeded`: a pending, failed or refunded one pays for nothing). A single file gets
 //! a canned-policy signed URL; an HLS playlist (`.m3u8`) a custom policy over the lesson's folder, sent both as the
 //! playlist's signed URL and as the three `CloudFront-*` cookies that carry the player through every segment.
 
@@ -23,7 +24,7 @@ pub fn entitlement_statement(lesson_id: &str, user_id: &str, now: &str) -> State
     let unlock = crate::learning::unlock_sql("e", "u", "l.day");
     Statement::new(format!(
         "SELECT l.video_url, (c.price > 0) AS paid_course, (e.id IS NOT NULL) AS enrolled, \
-         (e.payment_id IS NOT NULL) AS paid, COALESCE(u.role, 'free') AS role, {unlock} AS unlocks_at, \
+         EXISTS (SELECT 1 FROM payments p WHERE p.id = e.payment_id AND p.status = 'succeeded') AS paid, COALESCE(u.role, 'free') AS role, {unlock} AS unlocks_at, \
          COALESCE({unlock} <= {now_sql}, false) AS unlocked \
          FROM lessons l JOIN courses c ON c.id = l.course_id \
          LEFT JOIN users u ON u.id = :user_id \
@@ -76,6 +77,13 @@ pub fn media_key(video_url: &str) -> Option<String> {
     (!path.is_empty() && !path.split('/').any(bad)).then(|| path.to_owned())
 }
 
+/// Whether `folder` is `lessons/{lesson_id}` or one of its subfolders (ids compared case-insensitively).
+pub fn within_lesson_folder(folder: &str, lesson_id: &str) -> bool {
+    let folder = folder.to_ascii_lowercase();
+    let own = format!("lessons/{}", lesson_id.to_ascii_lowercase());
+    folder == own || folder.strip_prefix(&own).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// The playback answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -110,7 +118,7 @@ impl<P: Ports> App<P> {
         let video = decide(&rows, principal.role)?;
         let key = video.as_deref().and_then(media_key).ok_or(ApiError::NotFound { resource: "video" })?;
         let expires = now_secs + media.ttl_secs;
-        let (playback, cookies) = self.sign_playback(media, &key, expires).await?;
+        let (playback, cookies) = self.sign_playback(media, lesson_id, &key, expires).await?;
         let mut response = envelope::success(StatusCode::OK, &playback, Caching::NoStore);
         for cookie in cookies {
             if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -120,10 +128,11 @@ impl<P: Ports> App<P> {
         Ok(response)
     }
 
-    /// Signs `key` until `expires`: the answer and its `Set-Cookie` values.
+    /// Signs `key` (the media of `lesson_id`) until `expires`: the answer and its `Set-Cookie` values.
     pub(crate) async fn sign_playback(
         &self,
         media: &MediaConfig,
+        lesson_id: &str,
         key: &str,
         expires: u64,
     ) -> Result<(Playback, Vec<String>), ApiError> {
@@ -139,6 +148,13 @@ impl<P: Ports> App<P> {
             return Ok((Playback { url, expires_at, cookies: None }, Vec::new()));
         }
         let folder = key.rsplit_once('/').map_or("", |(folder, _)| folder);
+        // The wildcard opens the whole folder: it must be this lesson's (`lessons/{lessonId}`, or below it), never
+        // a folder shared with other lessons or the bucket's root, which would open them all.
+        if !within_lesson_folder(folder, lesson_id) {
+            return Err(ApiError::Internal {
+                internal: format!("lesson {lesson_id}: an HLS playlist must lie under lessons/{lesson_id}/, not {key}"),
+            });
+        }
         let scope = format!("/media/{}/", encode(folder, b"/")).replace("//", "/");
         let policy = Policy::new(&format!("https://{}{scope}*", media.domain), expires).map_err(invalid)?;
         let params = cloudfront::url_params(signer, &media.keys, media.hash, &policy).await.map_err(signing_failed)?;

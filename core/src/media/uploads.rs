@@ -95,9 +95,14 @@ impl UploadRequest {
             || file.chars().count() > 200
             || file == "."
             || file == ".."
-            || file.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | '"'));
+            // `%`: the signed playback URL keeps `%XX` as an escape (never encoded twice) while S3 stores the key
+            // literally, so a name with `%` could be uploaded but never played.
+            || file.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | '"' | '%'));
         if bad {
-            return Err(ApiError::validation("fileName", "1-200 characters, no slash, quote or control character"));
+            return Err(ApiError::validation(
+                "fileName",
+                "1-200 characters, no slash, quote, percent sign or control character",
+            ));
         }
         let content_type = text("contentType")?;
         if !types.contains(&content_type) {

@@ -82,9 +82,16 @@ impl RsaVerifier for WebCryptoRsa {
 
 /// CloudFront signatures (RSASSA-PKCS1-v1_5 with SHA-1 or SHA-256) through WebCrypto: the media port. Imported
 /// keys are kept per isolate, by use, hash and key bytes; key material is never logged.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct WebCryptoMedia {
     keys: RefCell<HashMap<MediaKeyId, JsValue>>,
+}
+
+/// Counts the imported keys: their ids hold the private key's DER bytes, which no `{:?}` may print.
+impl std::fmt::Debug for WebCryptoMedia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebCryptoMedia").field("imported_keys", &self.keys.borrow().len()).finish()
+    }
 }
 
 /// An imported media key: its format (`pkcs8`, `spki`), hash name and DER bytes.

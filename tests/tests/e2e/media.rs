@@ -18,6 +18,10 @@ const LOCKED_LESSON: &str = "3e6d0000-0000-4000-8000-000000000013";
 /// Free course, day 1 and day 2: single files with awkward names.
 const AWKWARD_VIDEO: &str = "3e6d0000-0000-4000-8000-000000000021";
 const AWKWARD_NOTES: &str = "3e6d0000-0000-4000-8000-000000000022";
+/// A second paid course, which the free learner bought (one payment, whose status the payment case sets).
+const BOUGHT_COURSE: &str = "2e6d0000-0000-4000-8000-000000000003";
+const BOUGHT_LESSON: &str = "3e6d0000-0000-4000-8000-000000000031";
+const PAYMENT: &str = "5e6d0000-0000-4000-8000-000000000001";
 const FREE_USER: &str = "40000000-0000-4000-8000-000000000001";
 const PREMIUM_USER: &str = "40000000-0000-4000-8000-000000000002";
 
@@ -34,13 +38,19 @@ async fn write_fixtures() {
         (LOCKED_LESSON, PAID_COURSE, 3, "day3.mp4"),
         (AWKWARD_VIDEO, FREE_COURSE, 1, "Day 3 – Intro, part=1.mp4"),
         (AWKWARD_NOTES, FREE_COURSE, 2, "Instructor''s notes.pdf"),
+        (BOUGHT_LESSON, BOUGHT_COURSE, 1, "welcome.mp4"),
     ];
     let mut sql = vec![format!(
         "INSERT INTO courses (id, title, category_id, duration_days, price, status) VALUES \
          ('{PAID_COURSE}', 'Media test: paid', '10000000-0000-4000-8000-000000000001', 5, 9.99, 'draft'), \
-         ('{FREE_COURSE}', 'Media test: free', '10000000-0000-4000-8000-000000000001', 5, 0, 'draft') \
+         ('{FREE_COURSE}', 'Media test: free', '10000000-0000-4000-8000-000000000001', 5, 0, 'draft'), \
+         ('{BOUGHT_COURSE}', 'Media test: bought', '10000000-0000-4000-8000-000000000001', 5, 19.99, 'draft') \
          ON CONFLICT (id) DO NOTHING"
     )];
+    sql.push(format!(
+        "INSERT INTO payments (id, user_id, amount, status) VALUES ('{PAYMENT}', '{FREE_USER}', 19.99, 'refunded') \
+         ON CONFLICT (id) DO NOTHING"
+    ));
     for (id, course, day, file) in lessons {
         sql.push(format!(
             "INSERT INTO lessons (id, course_id, day, title, video_url) VALUES \
@@ -54,6 +64,11 @@ async fn write_fixtures() {
          ('{FREE_USER}', '{PAID_COURSE}', now() - interval '1 day'), \
          ('{FREE_USER}', '{FREE_COURSE}', now() - interval '1 day') \
          ON CONFLICT (user_id, course_id) DO UPDATE SET enrolled_at = EXCLUDED.enrolled_at, payment_id = NULL"
+    ));
+    sql.push(format!(
+        "INSERT INTO enrollments (user_id, course_id, enrolled_at, payment_id) VALUES \
+         ('{FREE_USER}', '{BOUGHT_COURSE}', now() - interval '1 day', '{PAYMENT}') \
+         ON CONFLICT (user_id, course_id) DO UPDATE SET enrolled_at = EXCLUDED.enrolled_at, payment_id = EXCLUDED.payment_id"
     ));
     for statement in sql {
         client
@@ -177,6 +192,22 @@ async fn the_entitlement_matrix() {
         .await
         .expect_error(401, "UNAUTHORIZED");
     playback("3e6d0000-0000-4000-8000-0000000000ff", "admin").await.expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn only_a_succeeded_payment_pays_for_a_course() {
+    fixtures().await;
+    let client = momentum_tests::data_api();
+    for status in ["pending", "failed", "refunded", "succeeded"] {
+        let set = format!("UPDATE payments SET status = '{status}' WHERE id = '{PAYMENT}'");
+        client.execute_statement(&Statement::new(set), None).await.expect("payment status");
+        let reply = playback(BOUGHT_LESSON, "free").await;
+        if status == "succeeded" {
+            assert!(reply.expect_data(200)["url"].as_str().is_some_and(|u| u.contains("welcome.mp4?Expires=")));
+        } else {
+            assert_eq!(reply.expect_error(403, "FORBIDDEN")["reason"], "PREMIUM_REQUIRED", "{status}");
+        }
+    }
 }
 
 #[tokio::test]
