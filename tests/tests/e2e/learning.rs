@@ -329,6 +329,41 @@ async fn finishing_the_last_lesson_completes_the_course() {
 }
 
 #[tokio::test]
+async fn completing_the_last_two_lessons_at_once_still_completes_the_course() {
+    let learner = Learner::new("free").await;
+    learner.enroll(FREE_COURSE).await;
+    enrolled_at(&learner, FREE_COURSE, &utc_text(now_secs() - 20 * 86_400)).await;
+    for day in 1..=12 {
+        learner.progress(&lesson(2, day), true, 60).await.expect_data(200);
+    }
+    // Days 13 and 14 from two devices at once: each POST's statement runs in its own transaction, and neither
+    // sees the other's lesson (the race is made certain by committing only after both statements ran).
+    let client = momentum_tests::data_api();
+    let now = utc_text(now_secs());
+    let record = |day| momentum_core::learning::progress::Record {
+        lesson_id: lesson(2, day),
+        completed: true,
+        time_spent_seconds: 60,
+    };
+    let (first, second) =
+        (client.begin_transaction().await.expect("begin"), client.begin_transaction().await.expect("begin"));
+    for (day, tx) in [(13, &first), (14, &second)] {
+        let rows =
+            client.execute_statement(&record(day).statement(&learner.id, &now), Some(tx)).await.expect("progress");
+        let answer = momentum_core::learning::progress::recorded(&rows).expect("recorded");
+        assert!(answer.completed && !answer.course_completed, "day {day}: the other lesson is not visible yet");
+    }
+    client.commit_transaction(&first).await.expect("commit");
+    client.commit_transaction(&second).await.expect("commit");
+    let list = learner.call("GET", "/enrollments", None).await;
+    let item = &list.expect_data(200)["items"][0];
+    assert_eq!((item["status"].as_str(), item["percentComplete"].as_u64()), (Some("completed"), Some(100)), "{item}");
+    assert!(item["completedAt"].is_string(), "{item}");
+    let stats = learner.call("GET", &format!("/users/{}/stats", learner.id), None).await;
+    assert_eq!(stats.expect_data(200)["coursesCompleted"], 1);
+}
+
+#[tokio::test]
 async fn streaks_count_local_days() {
     // A learner in UTC-10 completes lessons at 23:30 and 00:30 local time (09:30 and 10:30 UTC of one UTC day):
     // two local days. Then a gap, then today.
