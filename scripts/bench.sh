@@ -9,6 +9,10 @@
 #   Then the summary: per route and round, our Workers req/s ÷ the peer's req/s (and, for /users/me, the caches-off
 #   worker's ÷ the peer's: the peer verifies the token on every request, as the caches-off worker does), measured
 #   back to back in the same run, so most of the machine's load cancels out of the ratio. Above 1.00 we are faster.
+#   Beside req/s, each run records the server's CPU time per request (the process group's utime + stime from /proc:
+#   wrangler's node and workerd, or wasmtime), which wrk's share of the cores disturbs far less than req/s; the
+#   last tables are the peer's CPU per request ÷ ours, for the whole server and for workerd alone (the worker's own
+#   cost: wrangler's node proxy in front does the same work for both workers and dilutes the first ratio).
 #   On /courses both serve cache HITs (the peer: Cache API; ours: its in-isolate layer, then the Cache API).
 #   ROUNDS (2), DURATION (8s), CONNECTIONS (16) — wrk -t2 -c$CONNECTIONS -d$DURATION, one edge at a time,
 #   alternating edges route by route (our Workers, then the peer, then the others).
@@ -41,16 +45,21 @@ plans='{"standard":{"ratePerSecond":1000000,"burst":1000000,"dailyQuota":1000000
 '"tiny":{"ratePerSecond":0.01,"burst":2,"dailyQuota":1000},"quota":{"ratePerSecond":100,"burst":100,"dailyQuota":3}}'
 export SPIN_VARIABLE_USAGE_PLANS=$plans
 origin_up
+declare -A group   # runtime → the process group of its server (wrangler + workerd, or wasmtime), for CPU time
 workers_up "${port[workers]}" --var "USAGE_PLANS:$plans"
+group[workers]=${STACK_PIDS[-1]}
 ready=$WORKERS_READY_SECONDS
 spin_up "${port[spin]}"
+group[spin]=${STACK_PIDS[-1]}
 # The same worker with its caches off: the verified-token cache (every request pays the RS256 check, WebCrypto)
 # and the catalog cache (zero windows: every catalog read is a MISS that goes to the origin).
 zero='{"fresh":0,"swr":0,"sie":0}'
 workers_up "${port[nocache]}" --var "USAGE_PLANS:$plans" --var TOKEN_CACHE_SIZE:0 \
   --var "CACHE_POLICY:{\"courses\":$zero,\"course\":$zero,\"lessons\":$zero,\"lesson\":$zero,\"categories\":$zero}"
+group[nocache]=${STACK_PIDS[-1]}
 WORKERS_READY_SECONDS=$ready
 peer_up "${port[peer]}"
+group[peer]=${STACK_PIDS[-1]}
 # A premium learner's access token from the local Cognito stand-in, and the local API key.
 TOKEN=$("$ROOT/target/debug/local-origin" mint-token --user premium --expires-in 7200 --keys-dir "$STATE/cognito-keys")
 HEADERS=(-H "x-api-key: momentum-local-dev-key" -H "Authorization: Bearer $TOKEN")
@@ -89,9 +98,30 @@ runtimes=(workers peer nocache spin)   # the order of the runs: ours and the pee
 columns=(workers nocache spin peer)    # the order of the columns
 # The routes the peer serves (the catalog list, the signed-in caller, and /health).
 serves() { [ "$1" != peer ] || [[ $2 == /health || $2 == /users/me || $2 == "/courses?"* ]]; }
-declare -A rps p50 p99
+declare -A rps p50 p99 cpu cpu_w
+# CPU time (clock ticks) of every process in a process group: the server's own cost, whatever wrk takes.
+TICK_MS=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN { print 1000 / hz }')
+group_ticks() { # PGID [COMM] — the group's ticks, or only its processes named COMM (e.g. workerd)
+  # Fields after "pid (comm) ": state ppid pgrp … utime (12th) stime (13th).
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" -v c="${2:-}" '{
+    name = $0; sub(/^[0-9]+ \(/, "", name); sub(/\) .*$/, "", name)
+    rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
+    if (f[3] == g && (c == "" || name == c)) t += f[12] + f[13]
+  } END { print t + 0 }'
+}
+per_request() { # TICKS REQUESTS — CPU milliseconds per request
+  awk -v t="$1" -v ms="$TICK_MS" -v n="$2" 'BEGIN { printf "%.3f", (n > 0 ? t * ms / n : 0) }'
+}
 run() { # runtime route round
-  local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${HEADERS[@]}" "http://127.0.0.1:${port[$1]}$2")
+  local out before after before_w after_w requests
+  before=$(group_ticks "${group[$1]}") before_w=$(group_ticks "${group[$1]}" workerd)
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${HEADERS[@]}" "http://127.0.0.1:${port[$1]}$2")
+  after=$(group_ticks "${group[$1]}") after_w=$(group_ticks "${group[$1]}" workerd)
+  requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+  # CPU milliseconds per request, over the whole server (wrangler's node and workerd; or wasmtime), and in workerd
+  # alone (where the worker runs; wrangler's node proxy in front of it does the same work for every worker).
+  cpu[$1,$2,$3]=$(per_request $((after - before)) "$requests")
+  cpu_w[$1,$2,$3]=$(per_request $((after_w - before_w)) "$requests")
   rps[$1,$2,$3]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   p50[$1,$2,$3]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99[$1,$2,$3]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
@@ -113,17 +143,19 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 echo "Every request carries the API key and a premium learner's bearer token (verified only where the route needs it)."
-printf '%-46s %5s | %-35s | %-35s | %-35s | %s\n' "" "" "Workers" "Workers, caches off" "Spin" "Peer (Hono + jose)"
+echo "cpu/req: the server's CPU milliseconds per request (wrangler's node and workerd, or wasmtime), from /proc."
+printf '%-46s %5s | %-43s | %-43s | %-43s | %s\n' "" "" "Workers" "Workers, caches off" "Spin" "Peer (Hono + jose)"
 printf '%-46s %5s' route round
-for runtime in "${columns[@]}"; do printf ' | %9s %8s %8s %7s' "req/s" p50 p99 "÷health"; done
+for runtime in "${columns[@]}"; do printf ' | %9s %8s %8s %7s %7s' "req/s" p50 p99 "÷health" "cpu/req"; done
 echo
 for ((round = 1; round <= ROUNDS; round++)); do
   for route in "${routes[@]}"; do
     line=$(printf '%-46s %5s' "$route" "$round")
     for runtime in "${columns[@]}"; do
-      if ! serves "$runtime" "$route"; then line+=$(printf ' | %9s %8s %8s %7s' - - - -); continue; fi
+      if ! serves "$runtime" "$route"; then line+=$(printf ' | %9s %8s %8s %7s %7s' - - - - -); continue; fi
       ratio=$(awk -v a="${rps[$runtime,$route,$round]}" -v b="${rps[$runtime,/health,$round]}" 'BEGIN { printf "%.2f", a / b }')
-      line+=$(printf ' | %9s %8s %8s %7s' "${rps[$runtime,$route,$round]}" "${p50[$runtime,$route,$round]}" "${p99[$runtime,$route,$round]}" "$ratio")
+      line+=$(printf ' | %9s %8s %8s %7s %7s' "${rps[$runtime,$route,$round]}" "${p50[$runtime,$route,$round]}" \
+        "${p99[$runtime,$route,$round]}" "$ratio" "${cpu[$runtime,$route,$round]}")
     done
     echo "$line"
   done
@@ -134,10 +166,16 @@ echo
 echo "### Our Workers edge vs the peer (Hono + jose on the same wrangler dev): req/s ÷ the peer's req/s, same run"
 echo "Above 1.00 we are faster. Per round, then the range. Our /users/me also resolves the caller's database id"
 echo "(once per isolate) and our worker counts API-key rate limits; the peer does neither (bench/peer/README.md)."
-ratio_row() { # label runtime route
+ratio_row() { # label runtime route [cpu|workerd]: req/s ours ÷ peer's, or the peer's CPU per request ÷ ours
   local cells="" round r lo="" hi=""
   for ((round = 1; round <= ROUNDS; round++)); do
-    r=$(awk -v a="${rps[$2,$3,$round]}" -v b="${rps[peer,$3,$round]}" 'BEGIN { printf "%.2f", a / b }')
+    if [ "${4:-}" = cpu ]; then
+      r=$(awk -v a="${cpu[peer,$3,$round]}" -v b="${cpu[$2,$3,$round]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    elif [ "${4:-}" = workerd ]; then
+      r=$(awk -v a="${cpu_w[peer,$3,$round]}" -v b="${cpu_w[$2,$3,$round]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    else
+      r=$(awk -v a="${rps[$2,$3,$round]}" -v b="${rps[peer,$3,$round]}" 'BEGIN { printf "%.2f", a / b }')
+    fi
     cells+=$(printf ' %7s' "$r")
     lo=$(awk -v r="$r" -v m="$lo" 'BEGIN { print (m == "" || r + 0 < m + 0) ? r : m }')
     hi=$(awk -v r="$r" -v m="$hi" 'BEGIN { print (m == "" || r + 0 > m + 0) ? r : m }')
@@ -152,4 +190,20 @@ for route in "${routes[@]}"; do
   ratio_row "Workers ÷ peer" workers "$route"
   # Token checked on every request by both (elsewhere the caches-off worker does other work than the peer).
   if [ "$route" = /users/me ]; then ratio_row "Workers caches off ÷ peer" nocache "$route"; fi
+done
+echo
+echo "### CPU per request: the peer's CPU milliseconds per request ÷ ours, same run (above 1.00 we use less)"
+echo "$header   range"
+for route in "${routes[@]}"; do
+  serves peer "$route" || continue
+  ratio_row "peer cpu/req ÷ Workers'" workers "$route" cpu
+  if [ "$route" = /users/me ]; then ratio_row "peer ÷ Workers caches off" nocache "$route" cpu; fi
+done
+echo
+echo "### CPU per request in workerd alone (the worker's own cost; wrangler's node proxy left out): the peer's ÷ ours"
+echo "$header   range"
+for route in "${routes[@]}"; do
+  serves peer "$route" || continue
+  ratio_row "peer workerd cpu ÷ Workers'" workers "$route" workerd
+  if [ "$route" = /users/me ]; then ratio_row "peer ÷ Workers caches off" nocache "$route" workerd; fi
 done
