@@ -148,8 +148,8 @@ async fn to_http(request: IncomingRequest) -> Result<http::Request<Vec<u8>>, Str
     builder.body(body).map_err(|err| err.to_string())
 }
 
-/// The request target as the Workers shell hands it to the core: read as a WHATWG URL (the `url` crate, as
-/// `worker::Request::url` reads the URL workerd has already parsed the same way). Spin passes the raw target,
+/// The request target as the Workers shell hands it to the core: read as a WHATWG URL (the `url` crate; workerd
+/// hands the Workers shell a URL it has already parsed the same way). Spin passes the raw target,
 /// so without this the two edges would route `/x/../health`, `/%2e/health` or `/courses\x` differently.
 fn path_and_query(raw: &str) -> String {
     let parsed = raw.starts_with('/').then(|| url::Url::parse(&format!("http://edge{raw}")).ok()).flatten();

@@ -16,9 +16,13 @@ use momentum_core::ports::Clock;
 use momentum_core::{App, Config, Ports};
 use origin_adapters::{DataApiClient, DataApiConfig, S3Config, S3Presigner, StatesConfig, StepFunctionsClient};
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{console_error, event, js_sys, wasm_bindgen, web_sys, Context, Env, Result};
+use worker::{console_error, js_sys, web_sys, Context, Env, Result};
 
 /// The Workers implementations of the core's ports.
 struct WorkerPorts {
@@ -104,13 +108,84 @@ fn app(env: &Env) -> std::result::Result<Rc<App<WorkerPorts>>, String> {
     Ok(app)
 }
 
-/// The fetch handler: Workers request → `http::Request` → core → `http::Response` → Workers response.
+/// The fetch entry (exported as the worker's `fetch`): Workers request → `http::Request` → core →
+/// `http::Response` → Workers response.
 ///
 /// It takes and returns the raw `web_sys` request and response, and moves each across the JS↔wasm boundary in as
 /// few calls as it can: every header in one JSON string each way, the body as one copy. (Going through
 /// `worker::Request`/`Response` costs several boundary calls per header, which showed in every route's figures.)
-#[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+///
+/// It is exported by hand rather than with `#[event(fetch)]` so that an answer the core gives without waiting
+/// (`/health`, an in-isolate cache hit, a known token) is returned as the `Response` itself: see [`answer`].
+#[wasm_bindgen]
+pub fn fetch(request: web_sys::Request, env: Env, ctx: worker::worker_sys::Context) -> wasm_bindgen::JsValue {
+    let ctx = Context::new(ctx);
+    answer(async move {
+        match serve(request, env, ctx).await {
+            Ok(response) => response.into(),
+            Err(err) => {
+                console_error!("{err}");
+                let failure = momentum_core::ApiError::Internal { internal: err.to_string() };
+                match to_web(momentum_core::envelope::error(&failure)) {
+                    Ok(response) => response.into(),
+                    Err(_) => wasm_bindgen::JsValue::NULL,
+                }
+            }
+        }
+    })
+}
+
+/// Drives the request's future: polled once at once, and when that finishes it (nothing to wait for), its value
+/// goes back to JavaScript as it is; only a future that must wait becomes a `Promise` (wasm-bindgen-futures'
+/// executor). `#[event(fetch)]` makes a `Promise` and schedules a microtask for every request — a cost the
+/// benchmark showed on every route (`scripts/bench.sh`). The first poll's waker forwards to the executor's waker
+/// once there is one, so a leaf future that keeps the first waker it saw (`worker::Delay` does) still wakes the task.
+fn answer(future: impl Future<Output = wasm_bindgen::JsValue> + 'static) -> wasm_bindgen::JsValue {
+    let mut future = Box::pin(future);
+    let forward = Arc::new(Forward::default());
+    let waker = Waker::from(forward.clone());
+    match future.as_mut().poll(&mut TaskContext::from_waker(&waker)) {
+        Poll::Ready(value) => value,
+        Poll::Pending => worker::wasm_bindgen_futures::future_to_promise(async move {
+            Ok(std::future::poll_fn(move |cx| {
+                forward.follow(cx.waker());
+                future.as_mut().poll(cx)
+            })
+            .await)
+        })
+        .into(),
+    }
+}
+
+/// The waker of [`answer`]'s first poll: it wakes whatever waker the executor polls the task with last.
+#[derive(Default)]
+struct Forward(Mutex<Option<Waker>>);
+
+impl Forward {
+    fn follow(&self, waker: &Waker) {
+        if let Ok(mut slot) = self.0.lock() {
+            if !slot.as_ref().is_some_and(|known| known.will_wake(waker)) {
+                *slot = Some(waker.clone());
+            }
+        }
+    }
+}
+
+impl Wake for Forward {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Taken out of the lock before waking (waking never re-enters here, but holding no lock costs nothing).
+        let waker = self.0.lock().ok().and_then(|slot| slot.clone());
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        // Woken before the executor has the task: its first poll comes anyway, and sees what woke it.
+    }
+}
+
+async fn serve(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     let response = match app(&env) {
         Ok(app) => {
             let response = app.handle(to_http(&request).await?).await;
@@ -147,12 +222,8 @@ async fn to_http(request: &web_sys::Request) -> Result<http::Request<Vec<u8>>> {
         let buffer = JsFuture::from(request.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
         js_sys::Uint8Array::new(&buffer).to_vec()
     };
-    let url = worker::Url::parse(&request.url()).map_err(|err| worker::Error::RustError(err.to_string()))?;
-    let path_and_query = match url.query() {
-        Some(query) => format!("{}?{}", url.path(), query),
-        None => url.path().to_owned(),
-    };
-    let mut builder = http::Request::builder().method(method.as_str()).uri(path_and_query);
+    let url = request.url();
+    let mut builder = http::Request::builder().method(method.as_str()).uri(path_and_query(&url));
     // Every header in one crossing: `JSON.stringify(Object.fromEntries(headers))` (names come lower-cased;
     // repeated request headers arrive joined by the runtime, as fetch's Headers join them).
     let entries = js_sys::Object::from_entries(&request.headers()).map_err(js_error)?;
@@ -171,6 +242,18 @@ async fn to_http(request: &web_sys::Request) -> Result<http::Request<Vec<u8>>> {
         builder = builder.header(name.as_str(), value.as_str());
     }
     builder.body(body).map_err(|err| worker::Error::RustError(err.to_string()))
+}
+
+/// The path and query of workerd's `request.url`. That is an absolute URL workerd has already parsed and
+/// serialised (WHATWG), so it is sliced rather than parsed again (parsing it again gives the same path and query,
+/// at a cost the benchmark's profile showed); a fragment, which no client sends, is dropped.
+fn path_and_query(url: &str) -> &str {
+    let authority = url.find("://").map_or(0, |at| at + 3);
+    let Some(start) = url[authority..].find('/').map(|at| authority + at) else {
+        return "/";
+    };
+    let end = url[start..].find('#').map_or(url.len(), |at| start + at);
+    &url[start..end]
 }
 
 /// The core's response as a Workers response: status and every header (repeated ones too: `Set-Cookie`) in one
