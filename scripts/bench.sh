@@ -191,19 +191,15 @@ for route in "${routes[@]}"; do
   # Token checked on every request by both (elsewhere the caches-off worker does other work than the peer).
   if [ "$route" = /users/me ]; then ratio_row "Workers caches off ÷ peer" nocache "$route"; fi
 done
-echo
-echo "### CPU per request: the peer's CPU milliseconds per request ÷ ours, same run (above 1.00 we use less)"
-echo "$header   range"
-for route in "${routes[@]}"; do
-  serves peer "$route" || continue
-  ratio_row "peer cpu/req ÷ Workers'" workers "$route" cpu
-  if [ "$route" = /users/me ]; then ratio_row "peer ÷ Workers caches off" nocache "$route" cpu; fi
-done
-echo
-echo "### CPU per request in workerd alone (the worker's own cost; wrangler's node proxy left out): the peer's ÷ ours"
-echo "$header   range"
-for route in "${routes[@]}"; do
-  serves peer "$route" || continue
-  ratio_row "peer workerd cpu ÷ Workers'" workers "$route" workerd
-  if [ "$route" = /users/me ]; then ratio_row "peer ÷ Workers caches off" nocache "$route" workerd; fi
-done
+cpu_table() { # cpu|workerd TITLE — the peer's CPU per request ÷ ours, per route the peer serves
+  echo
+  echo "### $2"
+  echo "$header   range"
+  for route in "${routes[@]}"; do
+    serves peer "$route" || continue
+    ratio_row "peer $1 ÷ Workers" workers "$route" "$1"
+    if [ "$route" = /users/me ]; then ratio_row "peer $1 ÷ caches off" nocache "$route" "$1"; fi
+  done
+}
+cpu_table cpu "CPU per request: the peer's CPU milliseconds per request ÷ ours, same run (above 1.00 we use less)"
+cpu_table workerd "CPU per request in workerd alone (the worker's own cost; wrangler's node proxy left out): the peer's ÷ ours"
